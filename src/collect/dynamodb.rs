@@ -1,0 +1,72 @@
+//! DynamoDB tables by billing mode.
+//!
+//! `ListTables` only names tables; the billing mode needs one `DescribeTable`
+//! each. Those calls start as soon as a page of names arrives and run
+//! [`DESCRIBES_IN_FLIGHT`] at a time, so a region with hundreds of tables costs a
+//! few round trips, not hundreds.
+
+use aws_sdk_dynamodb::types::BillingMode;
+use aws_sdk_dynamodb::Client;
+use futures_util::{stream, TryStreamExt};
+
+use super::{boxed, CellConfig, Counts, Metric, Service};
+use crate::status::Failure;
+
+pub const SERVICE: Service = Service {
+    name: "dynamodb",
+    metrics: &[
+        Metric {
+            name: "dynamodb_tables",
+            short: "DDB",
+            help: "DynamoDB tables",
+        },
+        Metric {
+            name: "dynamodb_tables_provisioned",
+            short: "PROV",
+            help: "DynamoDB tables in provisioned capacity mode",
+        },
+        Metric {
+            name: "dynamodb_tables_on_demand",
+            short: "ONDEM",
+            help: "DynamoDB tables in on-demand capacity mode",
+        },
+    ],
+    global: false,
+    collect: |cfg| boxed(collect(cfg)),
+};
+
+/// DescribeTable calls in flight per cell: DynamoDB's control plane allows
+/// far more, and the engine's bound on cells keeps the total in check.
+const DESCRIBES_IN_FLIGHT: usize = 32;
+
+async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
+    let client = Client::new(&cfg);
+    let names = client
+        .list_tables()
+        .limit(100)
+        .into_paginator()
+        .items()
+        .send();
+    let names = stream::unfold(names, |mut s| async move {
+        s.next().await.map(|item| (item, s))
+    });
+    let (all, on_demand) = names
+        .map_err(Failure::from)
+        .map_ok(|name| {
+            let client = client.clone();
+            async move {
+                let out = client.describe_table().table_name(name).send().await?;
+                let mode = out
+                    .table()
+                    .and_then(|t| t.billing_mode_summary())
+                    .and_then(|b| b.billing_mode());
+                Ok::<_, Failure>(mode == Some(&BillingMode::PayPerRequest))
+            }
+        })
+        .try_buffer_unordered(DESCRIBES_IN_FLIGHT)
+        .try_fold((0u64, 0u64), |(all, od), on_demand| async move {
+            Ok((all + 1, od + on_demand as u64))
+        })
+        .await?;
+    Ok(vec![all, all - on_demand, on_demand])
+}

@@ -1,0 +1,589 @@
+//! The engine: discover accounts and regions, fan out one task per cell, and
+//! gather the results into a [`Report`].
+//!
+//! A *cell* is (account, region, service): the unit of work, of failure and of
+//! reporting. Every account's discovery and every cell run as tasks under one
+//! [`Semaphore`] (`--concurrency`), so ten accounts cost about as much wall time
+//! as one. Accounts are pipelined: an account's cells start as soon as its own
+//! regions are known, without waiting for the other accounts. Tasks send what
+//! they find over a channel to a single aggregator ([`aggregate`]) that owns all
+//! state; nothing else is shared and mutable. Interrupting a scan closes the
+//! semaphore (no new calls start) and the aggregator reports unfinished cells as
+//! `cancelled`.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_config::{Region, SdkConfig};
+use tokio::sync::{mpsc, Semaphore};
+
+use crate::collect::{Service, GLOBAL_REGION};
+use crate::report::{Account, Cell, Report};
+use crate::scope::{self, ConfigOptions};
+use crate::status::{Failure, Status};
+
+/// Where the accounts come from.
+#[derive(Clone, Debug)]
+pub enum Sources {
+    /// Each profile (None: the default chain) is one account.
+    Profiles(Vec<Option<String>>),
+    /// Every active account of the caller's organization, through AssumeRole.
+    Org {
+        profile: Option<String>,
+        role_name: String,
+        external_id: Option<String>,
+    },
+}
+
+/// Everything a scan needs to know, already validated.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub sources: Sources,
+    pub services: Vec<&'static Service>,
+    /// Empty: every region enabled for each account.
+    pub regions: Vec<String>,
+    pub accounts: Vec<String>,
+    pub exclude_accounts: Vec<String>,
+    pub concurrency: usize,
+    pub cell_timeout: Duration,
+    pub config: ConfigOptions,
+    pub progress: bool,
+}
+
+/// What tasks tell the aggregator.
+enum Event {
+    /// An account's discovery ended (ok, or failed with its reason).
+    Account(Account),
+    /// These cells are about to run; announced first so that an interrupted
+    /// scan can name what did not finish.
+    Planned(Vec<CellKey>),
+    Cell(Cell),
+    /// The scan cannot go on (bad input discovered late, organization unreadable).
+    Fatal(String),
+}
+
+type CellKey = (String, String, &'static str);
+
+struct Shared {
+    plan: Plan,
+    permits: Arc<Semaphore>,
+    events: mpsc::UnboundedSender<Event>,
+    /// Account ids already claimed by a task, so two profiles of one account scan it once.
+    claimed: Mutex<HashSet<String>>,
+}
+
+impl Shared {
+    fn send(&self, event: Event) {
+        // The aggregator is gone only after an interrupt or a fatal error.
+        let _ = self.events.send(event);
+    }
+
+    /// Runs `fut` holding one permit; None when the scan was stopped meanwhile.
+    async fn limited<T>(&self, fut: impl Future<Output = T>) -> Option<T> {
+        let _permit = self.permits.acquire().await.ok()?;
+        Some(fut.await)
+    }
+
+    fn claim(&self, id: &str) -> bool {
+        self.claimed
+            .lock()
+            .expect("claim lock")
+            .insert(id.to_string())
+    }
+}
+
+/// Runs a whole scan. `Err` is a one-line reason why nothing could be scanned.
+pub async fn scan(plan: Plan, shutdown: impl Future<Output = ()>) -> Result<Report, String> {
+    let started = Instant::now();
+    let generated_at = SystemTime::now();
+    let permits = Arc::new(Semaphore::new(plan.concurrency));
+    let (events, rx) = mpsc::unbounded_channel();
+    let shared = Arc::new(Shared {
+        plan: plan.clone(),
+        permits: permits.clone(),
+        events,
+        claimed: Default::default(),
+    });
+    tokio::spawn(discover(shared));
+
+    let gathered = aggregate(rx, &permits, shutdown, plan.progress).await;
+    let Gathered {
+        mut accounts,
+        mut cells,
+        planned,
+        interrupted,
+        fatal,
+    } = gathered;
+    if let Some(reason) = fatal {
+        return Err(reason);
+    }
+    for (account, region, service) in planned {
+        let service = plan
+            .services
+            .iter()
+            .copied()
+            .find(|s| s.name == service)
+            .expect("planned service");
+        cells.push(failed_cell(
+            account,
+            region,
+            service,
+            Failure::new(Status::Cancelled, "scan interrupted"),
+        ));
+    }
+    for wanted in &plan.accounts {
+        if !accounts
+            .iter()
+            .any(|a| a.id.as_deref() == Some(wanted.as_str()))
+            && !interrupted
+        {
+            let why = match plan.sources {
+                Sources::Org { .. } => "not an active account of the organization",
+                Sources::Profiles(_) => "no given profile resolves to this account",
+            };
+            accounts.push(Account {
+                id: Some(wanted.clone()),
+                name: None,
+                profile: None,
+                status: Status::Error,
+                error: Some(why.into()),
+            });
+        }
+    }
+    if accounts.is_empty() && !interrupted {
+        return Err("no account left to scan after --accounts/--exclude-accounts".into());
+    }
+    if !interrupted && accounts.iter().all(|a| a.status != Status::Ok) {
+        return Err(match accounts.as_slice() {
+            [only] => only
+                .error
+                .clone()
+                .unwrap_or_else(|| only.status.to_string()),
+            many => format!(
+                "no account could be scanned: {}",
+                many.iter()
+                    .map(|a| format!("{}: {}", account_label(a), a.error.as_deref().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        });
+    }
+
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
+    let order = |s: &'static Service| plan.services.iter().position(|x| std::ptr::eq(*x, s));
+    cells.sort_by(|a, b| {
+        (
+            &a.account,
+            a.region == GLOBAL_REGION,
+            &a.region,
+            order(a.service),
+        )
+            .cmp(&(
+                &b.account,
+                b.region == GLOBAL_REGION,
+                &b.region,
+                order(b.service),
+            ))
+    });
+    let mut regions: Vec<String> = cells
+        .iter()
+        .filter(|c| c.region != GLOBAL_REGION)
+        .map(|c| c.region.clone())
+        .collect();
+    regions.dedup();
+    regions.sort();
+    regions.dedup();
+    Ok(Report {
+        generated_at,
+        duration: started.elapsed(),
+        services: plan.services.clone(),
+        accounts,
+        regions,
+        cells,
+        interrupted,
+    })
+}
+
+fn account_label(a: &Account) -> String {
+    match (&a.id, &a.profile) {
+        (Some(id), _) => id.clone(),
+        (None, Some(p)) => format!("profile {p}"),
+        (None, None) => "default credentials".into(),
+    }
+}
+
+fn failed_cell(
+    account: String,
+    region: String,
+    service: &'static Service,
+    failure: Failure,
+) -> Cell {
+    Cell {
+        account,
+        region,
+        service,
+        status: failure.status,
+        error: Some(failure.message),
+        counts: None,
+    }
+}
+
+/// Starts one discovery task per account source.
+async fn discover(shared: Arc<Shared>) {
+    match shared.plan.sources.clone() {
+        Sources::Profiles(profiles) => {
+            for profile in profiles {
+                tokio::spawn(profile_account(shared.clone(), profile));
+            }
+        }
+        Sources::Org {
+            profile,
+            role_name,
+            external_id,
+        } => {
+            org_accounts(shared, profile, role_name, external_id).await;
+        }
+    }
+}
+
+/// Is this account id in scope under `--accounts` / `--exclude-accounts`?
+fn wanted(plan: &Plan, id: &str) -> bool {
+    (plan.accounts.is_empty() || plan.accounts.iter().any(|a| a == id))
+        && !plan.exclude_accounts.iter().any(|a| a == id)
+}
+
+/// One profile's account: who it is and its regions, looked up side by side.
+async fn profile_account(shared: Arc<Shared>, profile: Option<String>) {
+    let config = scope::load_config(profile.as_deref(), &shared.plan.config).await;
+    let mut account = Account {
+        id: None,
+        name: None,
+        profile: profile.clone(),
+        status: Status::Ok,
+        error: None,
+    };
+    let found = shared
+        .limited(async {
+            tokio::try_join!(scope::identify(&config), scope::describe_regions(&config))
+        })
+        .await;
+    let Some(found) = found else { return };
+    let ((id, partition), regions) = match found {
+        Ok(found) => found,
+        Err(failure) => return shared.send(Event::Account(account.fail(failure))),
+    };
+    if !wanted(&shared.plan, &id) || !shared.claim(&id) {
+        return;
+    }
+    account.id = Some(id);
+    run_account(&shared, account, config, regions.in_partition(&partition));
+}
+
+/// The organization's accounts: the caller's own with its credentials, every
+/// other through one AssumeRole each.
+async fn org_accounts(
+    shared: Arc<Shared>,
+    profile: Option<String>,
+    role_name: String,
+    external_id: Option<String>,
+) {
+    let caller = scope::load_config(profile.as_deref(), &shared.plan.config).await;
+    let found = shared
+        .limited(async {
+            tokio::try_join!(scope::identify(&caller), scope::list_org_accounts(&caller))
+        })
+        .await;
+    let Some(found) = found else { return };
+    let ((caller_id, partition), members) = match found {
+        Ok(found) => found,
+        Err(f) => {
+            return shared.send(Event::Fatal(format!(
+                "cannot list the organization's accounts: {}",
+                f.message
+            )))
+        }
+    };
+    let role_name = Arc::new(role_name);
+    let external_id = Arc::new(external_id);
+    for member in members
+        .into_iter()
+        .filter(|m| m.active && wanted(&shared.plan, &m.id))
+    {
+        if !shared.claim(&member.id) {
+            continue;
+        }
+        let (shared, caller, partition) = (shared.clone(), caller.clone(), partition.clone());
+        let (role_name, external_id, own) = (
+            role_name.clone(),
+            external_id.clone(),
+            member.id == caller_id,
+        );
+        tokio::spawn(async move {
+            let account = Account {
+                id: Some(member.id.clone()),
+                name: member.name.clone(),
+                profile: profile_of(&shared.plan),
+                status: Status::Ok,
+                error: None,
+            };
+            let found = shared
+                .limited(async {
+                    let config = if own {
+                        caller
+                    } else {
+                        scope::assume_role(
+                            &caller,
+                            &partition,
+                            &member.id,
+                            &role_name,
+                            external_id.as_deref(),
+                        )
+                        .await?
+                    };
+                    let regions = scope::describe_regions(&config).await?;
+                    Ok::<_, Failure>((config, regions))
+                })
+                .await;
+            match found {
+                None => {}
+                Some(Ok((config, regions))) => {
+                    run_account(&shared, account, config, regions.in_partition(&partition))
+                }
+                Some(Err(failure)) => shared.send(Event::Account(account.fail(failure))),
+            }
+        });
+    }
+}
+
+fn profile_of(plan: &Plan) -> Option<String> {
+    match &plan.sources {
+        Sources::Org { profile, .. } => profile.clone(),
+        Sources::Profiles(_) => None,
+    }
+}
+
+impl Account {
+    fn fail(mut self, failure: Failure) -> Account {
+        self.status = failure.status;
+        self.error = Some(failure.message);
+        self
+    }
+}
+
+/// Plans and starts every cell of one account whose regions are known.
+fn run_account(
+    shared: &Arc<Shared>,
+    account: Account,
+    config: SdkConfig,
+    regions: scope::AccountRegions,
+) {
+    let plan = &shared.plan;
+    let id = account.id.clone().expect("identified account");
+    // Explicit regions must exist in the partition; enabled ones are scanned,
+    // the others become `unavailable` cells so the report says why they are empty.
+    let (scan, disabled): (Vec<String>, Vec<String>) = if plan.regions.is_empty() {
+        (regions.enabled.clone(), Vec::new())
+    } else {
+        let unknown: Vec<&str> = plan
+            .regions
+            .iter()
+            .filter(|r| !regions.known.contains(r))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            return shared.send(Event::Fatal(format!(
+                "unknown region {} for account {id}; valid regions: {}",
+                unknown.join(", "),
+                regions.enabled.join(", ")
+            )));
+        }
+        plan.regions
+            .iter()
+            .cloned()
+            .partition(|r| regions.enabled.contains(r))
+    };
+    shared.send(Event::Account(account));
+
+    let regional: Vec<&'static Service> = plan
+        .services
+        .iter()
+        .copied()
+        .filter(|s| !s.global)
+        .collect();
+    let global: Vec<&'static Service> =
+        plan.services.iter().copied().filter(|s| s.global).collect();
+    let mut keys = Vec::new();
+    let mut work: Vec<(String, Arc<SdkConfig>, &'static Service)> = Vec::new();
+    for region in &scan {
+        let regional_config = Arc::new(
+            config
+                .to_builder()
+                .region(Region::new(region.clone()))
+                .build(),
+        );
+        for service in &regional {
+            keys.push((id.clone(), region.clone(), service.name));
+            work.push((region.clone(), regional_config.clone(), *service));
+        }
+    }
+    if !global.is_empty() {
+        let home = Arc::new(config.clone());
+        for service in &global {
+            keys.push((id.clone(), GLOBAL_REGION.to_string(), service.name));
+            work.push((GLOBAL_REGION.to_string(), home.clone(), *service));
+        }
+    }
+    for region in &disabled {
+        for service in &regional {
+            let why = Failure::new(
+                Status::Unavailable,
+                format!("region {region} is not enabled for this account"),
+            );
+            shared.send(Event::Cell(failed_cell(
+                id.clone(),
+                region.clone(),
+                service,
+                why,
+            )));
+        }
+    }
+    shared.send(Event::Planned(keys));
+    for (region, config, service) in work {
+        tokio::spawn(run_cell(
+            shared.clone(),
+            id.clone(),
+            region,
+            config,
+            service,
+        ));
+    }
+}
+
+/// One cell: wait for a permit, collect under the cell timeout, report.
+async fn run_cell(
+    shared: Arc<Shared>,
+    account: String,
+    region: String,
+    config: Arc<SdkConfig>,
+    service: &'static Service,
+) {
+    let limit = shared.plan.cell_timeout;
+    let result = shared
+        .limited(tokio::time::timeout(limit, (service.collect)(config)))
+        .await;
+    let cell = match result {
+        None => return, // interrupted before it started; the aggregator marks it cancelled
+        Some(Ok(Ok(counts))) => Cell {
+            account,
+            region,
+            service,
+            status: Status::Ok,
+            error: None,
+            counts: Some(counts),
+        },
+        Some(Ok(Err(failure))) => failed_cell(account, region, service, failure),
+        Some(Err(_elapsed)) => {
+            let why = format!("no result within {}", humantime::format_duration(limit));
+            failed_cell(account, region, service, Failure::new(Status::Timeout, why))
+        }
+    };
+    shared.send(Event::Cell(cell));
+}
+
+struct Gathered {
+    accounts: Vec<Account>,
+    cells: Vec<Cell>,
+    /// Cells announced but not finished.
+    planned: HashSet<CellKey>,
+    interrupted: bool,
+    fatal: Option<String>,
+}
+
+/// The one owner of scan state: receives every event until all tasks are done
+/// (the channel closes), the scan is interrupted, or it turns fatal.
+async fn aggregate(
+    mut rx: mpsc::UnboundedReceiver<Event>,
+    permits: &Semaphore,
+    shutdown: impl Future<Output = ()>,
+    progress: bool,
+) -> Gathered {
+    let mut g = Gathered {
+        accounts: vec![],
+        cells: vec![],
+        planned: HashSet::new(),
+        interrupted: false,
+        fatal: None,
+    };
+    let mut bar = Progress::new(progress);
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            event = rx.recv() => match event {
+                None => break,
+                Some(Event::Account(a)) => g.accounts.push(a),
+                Some(Event::Planned(keys)) => g.planned.extend(keys),
+                Some(Event::Cell(c)) => {
+                    g.planned.remove(&(c.account.clone(), c.region.clone(), c.service.name));
+                    g.cells.push(c);
+                }
+                Some(Event::Fatal(reason)) => {
+                    g.fatal = Some(reason);
+                    permits.close();
+                    break;
+                }
+            },
+            _ = &mut shutdown => {
+                g.interrupted = true;
+                permits.close();
+                break;
+            }
+            _ = tick.tick() => bar.draw(g.cells.len(), g.cells.len() + g.planned.len(), g.accounts.len()),
+        }
+    }
+    bar.clear();
+    g
+}
+
+/// A one-line progress display on stderr, only on a terminal and only for scans
+/// that take more than a moment.
+struct Progress {
+    enabled: bool,
+    started: Instant,
+    drawn: bool,
+}
+
+impl Progress {
+    fn new(enabled: bool) -> Self {
+        Progress {
+            enabled: enabled && std::io::stderr().is_terminal(),
+            started: Instant::now(),
+            drawn: false,
+        }
+    }
+
+    fn draw(&mut self, done: usize, total: usize, accounts: usize) {
+        if !self.enabled || self.started.elapsed() < Duration::from_millis(300) {
+            return;
+        }
+        let width = 30;
+        let filled = if total == 0 { 0 } else { done * width / total };
+        let bar: String = "#".repeat(filled) + &" ".repeat(width - filled);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r\x1b[2K[{bar}] {done}/{total} cells, {accounts} accounts"
+        );
+        let _ = err.flush();
+        self.drawn = true;
+    }
+
+    fn clear(&mut self) {
+        if self.drawn {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! `--format json`: one document, schema version 1.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Exporter, JsonCell, Metrics};
+use crate::report::{rfc3339, Report};
+
+pub struct Json;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    generated_at: String,
+    duration_ms: u64,
+    accounts: Vec<Account<'a>>,
+    regions: &'a [String],
+    cells: Vec<JsonCell<'a>>,
+    totals: Metrics<u64>,
+}
+
+#[derive(Serialize)]
+struct Account<'a> {
+    id: Option<&'a str>,
+    name: Option<&'a str>,
+    status: &'static str,
+    error: Option<&'a str>,
+}
+
+impl Exporter for Json {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let doc = Document {
+            schema_version: 1,
+            generated_at: rfc3339(report.generated_at),
+            duration_ms: report.duration.as_millis() as u64,
+            accounts: report
+                .accounts
+                .iter()
+                .map(|a| Account {
+                    id: a.id.as_deref(),
+                    name: a.name.as_deref(),
+                    status: a.status.as_str(),
+                    error: a.error.as_deref(),
+                })
+                .collect(),
+            regions: &report.regions,
+            cells: report.cells.iter().map(JsonCell::from).collect(),
+            totals: Metrics(report.totals()),
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)
+    }
+}

@@ -1,0 +1,30 @@
+//! `--format jsonl`: one line per cell, then one `{"totals": {...}}` line.
+//! Easy to append to a log and to read with `jq -c` or Logstash.
+
+use std::io::{self, Write};
+
+use super::{Exporter, JsonCell, Metrics};
+use crate::report::Report;
+
+pub struct Jsonl;
+
+#[derive(serde::Serialize)]
+struct Totals {
+    totals: Metrics<u64>,
+}
+
+impl Exporter for Jsonl {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        for cell in &report.cells {
+            serde_json::to_writer(&mut *out, &JsonCell::from(cell))?;
+            writeln!(out)?;
+        }
+        serde_json::to_writer(
+            &mut *out,
+            &Totals {
+                totals: Metrics(report.totals()),
+            },
+        )?;
+        writeln!(out)
+    }
+}

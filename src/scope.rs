@@ -1,0 +1,294 @@
+//! Scope: which accounts, and which regions of each, a scan covers.
+//!
+//! Each account gets one [`SdkConfig`]: credentials are resolved once per account
+//! (one role session per account per run with `--org`), and every per-region
+//! client of that account is built from it, sharing its HTTP connection pool.
+//! Opt-in regions differ between accounts, so every account discovers its own.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
+
+use crate::status::{Failure, Status};
+
+/// What every account's configuration shares.
+#[derive(Clone, Debug)]
+pub struct ConfigOptions {
+    pub endpoint_url: Option<String>,
+    pub max_attempts: u32,
+    /// Per-attempt limit of one HTTP call.
+    pub attempt_timeout: Duration,
+}
+
+/// Home region when the environment names none: discovery calls need one.
+const FALLBACK_REGION: &str = "us-east-1";
+
+/// Loads the standard AWS configuration chain for one profile (or the default).
+pub async fn load_config(profile: Option<&str>, opts: &ConfigOptions) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(opts.max_attempts))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(opts.attempt_timeout)
+                .build(),
+        );
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let config = loader.load().await;
+    if config.region().is_some() {
+        config
+    } else {
+        config
+            .to_builder()
+            .region(Region::from_static(FALLBACK_REGION))
+            .build()
+    }
+}
+
+/// Checks that every named profile exists in the shared config/credentials files.
+pub async fn check_profiles(names: &[String]) -> Result<(), String> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    use aws_runtime::env_config::file::EnvConfigFiles;
+    use aws_types::os_shim_internal::{Env, Fs};
+    let set =
+        aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot read the AWS config files: {}",
+                    crate::status::one_line(&e.to_string())
+                )
+            })?;
+    let mut known: Vec<&str> = set.profiles().collect();
+    known.sort_unstable();
+    for name in names {
+        if set.get_profile(name).is_none() {
+            let choices = if known.is_empty() {
+                "none are defined".to_string()
+            } else {
+                known.join(", ")
+            };
+            return Err(format!(
+                "profile '{name}' not found in the AWS config files; profiles: {choices}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Who the credentials of a config belong to: account id and partition.
+pub async fn identify(config: &SdkConfig) -> Result<(String, String), Failure> {
+    let out = aws_sdk_sts::Client::new(config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(no_credentials)?;
+    let id = out.account().unwrap_or_default().to_string();
+    let partition = out
+        .arn()
+        .and_then(|arn| arn.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_string();
+    Ok((id, partition))
+}
+
+/// Without credentials the SDK fails before sending; say so plainly.
+fn no_credentials<E, R>(err: aws_sdk_sts::error::SdkError<E, R>) -> Failure
+where
+    Failure: From<aws_sdk_sts::error::SdkError<E, R>>,
+{
+    use aws_sdk_sts::error::SdkError;
+    let before_sending = matches!(
+        &err,
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
+    );
+    let failure = Failure::from(err);
+    if !before_sending {
+        return failure;
+    }
+    if failure.message.contains("no credentials found") {
+        Failure::new(
+            Status::Denied,
+            "no AWS credentials found: set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`",
+        )
+    } else if let Some((_, why)) = failure.message.split_once("loading credentials: ") {
+        Failure::new(
+            Status::Denied,
+            format!("cannot load AWS credentials: {why}"),
+        )
+    } else {
+        failure
+    }
+}
+
+/// The partition a region belongs to, from its name.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("eu-isoe-") {
+        "aws-iso-e"
+    } else if region.starts_with("us-isof-") {
+        "aws-iso-f"
+    } else {
+        "aws"
+    }
+}
+
+/// Every region `DescribeRegions` lists for an account, with whether it is enabled.
+#[derive(Debug, Default)]
+pub struct DescribedRegions(Vec<(String, bool)>);
+
+/// The regions of one account within its partition.
+#[derive(Debug, Default)]
+pub struct AccountRegions {
+    /// Enabled for the account, sorted.
+    pub enabled: Vec<String>,
+    /// Every region of the partition, enabled or not, sorted.
+    pub known: Vec<String>,
+}
+
+impl DescribedRegions {
+    /// Keeps the regions of `partition`: a commercial account never scans `cn-*`
+    /// or `us-gov-*`, even where an API (or an emulator) lists them.
+    pub fn in_partition(&self, partition: &str) -> AccountRegions {
+        let mut regions = AccountRegions::default();
+        for (name, enabled) in self
+            .0
+            .iter()
+            .filter(|(name, _)| partition_of(name) == partition)
+        {
+            regions.known.push(name.clone());
+            if *enabled {
+                regions.enabled.push(name.clone());
+            }
+        }
+        regions.enabled.sort();
+        regions.known.sort();
+        regions
+    }
+}
+
+pub async fn describe_regions(config: &SdkConfig) -> Result<DescribedRegions, Failure> {
+    let out = aws_sdk_ec2::Client::new(config)
+        .describe_regions()
+        .all_regions(true)
+        .send()
+        .await?;
+    let regions = out
+        .regions()
+        .iter()
+        .filter_map(|r| {
+            let name = r.region_name()?.to_string();
+            // Without an opt-in status (older APIs, emulators) a listed region is enabled.
+            let enabled = matches!(
+                r.opt_in_status(),
+                None | Some("opt-in-not-required" | "opted-in")
+            );
+            Some((name, enabled))
+        })
+        .collect();
+    Ok(DescribedRegions(regions))
+}
+
+/// A member account of the organization.
+#[derive(Clone, Debug)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: Option<String>,
+    pub active: bool,
+}
+
+/// Every account of the caller's organization, following every page.
+pub async fn list_org_accounts(config: &SdkConfig) -> Result<Vec<OrgAccount>, Failure> {
+    let client = aws_sdk_organizations::Client::new(config);
+    let mut pages = client.list_accounts().into_paginator().send();
+    let mut accounts = Vec::new();
+    while let Some(page) = pages.next().await {
+        for account in page?.accounts() {
+            accounts.push(OrgAccount {
+                id: account.id().unwrap_or_default().to_string(),
+                name: account.name().map(str::to_string),
+                active: account
+                    .state()
+                    .map(|s| s.as_str() == "ACTIVE")
+                    .unwrap_or_else(|| {
+                        account
+                            .status()
+                            .map(|s| s.as_str() == "ACTIVE")
+                            .unwrap_or(false)
+                    }),
+            });
+        }
+    }
+    Ok(accounts)
+}
+
+/// Assumes `role_name` in account `id` once and returns that account's config.
+pub async fn assume_role(
+    caller: &SdkConfig,
+    partition: &str,
+    id: &str,
+    role_name: &str,
+    external_id: Option<&str>,
+) -> Result<SdkConfig, Failure> {
+    let role_arn = format!("arn:{partition}:iam::{id}:role/{role_name}");
+    let out = aws_sdk_sts::Client::new(caller)
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("awsummary")
+        .set_external_id(external_id.map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| {
+            let f = Failure::from(e);
+            Failure::new(f.status, format!("cannot assume {role_arn}: {}", f.message))
+        })?;
+    let c = out.credentials().ok_or_else(|| {
+        Failure::new(
+            Status::Error,
+            format!("AssumeRole into {role_arn} returned no credentials"),
+        )
+    })?;
+    let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
+    let credentials = Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        expiry,
+        "awsummary-assume-role",
+    );
+    Ok(caller
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partition_of;
+
+    #[test]
+    fn partitions() {
+        assert_eq!(partition_of("eu-west-1"), "aws");
+        assert_eq!(partition_of("cn-north-1"), "aws-cn");
+        assert_eq!(partition_of("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition_of("us-east-1"), "aws");
+        assert_eq!(partition_of("us-iso-east-1"), "aws-iso");
+    }
+}
