@@ -45,11 +45,7 @@ pub struct Args {
     pub org: bool,
 
     /// Role assumed in each member account with --org.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "OrganizationAccountAccessRole"
-    )]
+    #[arg(long, value_name = "NAME", default_value = "OrganizationAccountAccessRole")]
     pub role_name: String,
 
     /// External ID passed to sts:AssumeRole with --org.
@@ -110,32 +106,21 @@ impl Args {
             return collect::SERVICES.to_vec();
         }
         // Registry order, whatever order the user typed.
-        collect::SERVICES
-            .iter()
-            .copied()
-            .filter(|s| self.services.iter().any(|n| n == s.name))
-            .collect()
+        collect::SERVICES.iter().copied().filter(|s| self.services.iter().any(|n| n == s.name)).collect()
     }
 
     pub fn ignored(&self) -> Vec<Status> {
-        self.ignore_errors
-            .iter()
-            .filter_map(|s| Status::parse(s))
-            .collect()
+        self.ignore_errors.iter().filter_map(|s| Status::parse(s)).collect()
     }
 
     /// Checks what clap cannot: shapes of region names, account ids, the endpoint.
     pub fn validate(&self) -> Result<(), String> {
         if let Some(bad) = self.regions.iter().find(|r| !looks_like_region(r)) {
-            return Err(format!(
-                "invalid region name '{bad}': expected a name such as eu-west-1 or us-east-1"
-            ));
+            return Err(format!("invalid region name '{bad}': expected a name such as eu-west-1 or us-east-1"));
         }
         for id in self.accounts.iter().chain(&self.exclude_accounts) {
             if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!(
-                    "invalid account id '{id}': expected 12 digits such as 123456789012"
-                ));
+                return Err(format!("invalid account id '{id}': expected 12 digits such as 123456789012"));
             }
         }
         if let Some(url) = &self.endpoint_url {
@@ -145,7 +130,9 @@ impl Args {
             return Err("empty profile name in --profile".into());
         }
         if self.org && self.profile.len() > 1 {
-            return Err("--org takes at most one --profile: the organization's management or delegated admin account".into());
+            return Err(
+                "--org takes at most one --profile: the organization's management or delegated admin account".into()
+            );
         }
         Ok(())
     }
@@ -156,27 +143,14 @@ pub fn looks_like_region(name: &str) -> bool {
     let parts: Vec<&str> = name.split('-').collect();
     parts.len() >= 3
         && parts[0].len() == 2
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// An endpoint must be an absolute http(s) URL with a host.
 pub fn check_endpoint(url: &str) -> Result<(), String> {
-    let bad = || {
-        format!(
-            "invalid --endpoint-url '{url}': expected http://host[:port] or https://host[:port]"
-        )
-    };
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(bad)?;
+    let bad = || format!("invalid --endpoint-url '{url}': expected http://host[:port] or https://host[:port]");
+    let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")).ok_or_else(bad)?;
     let authority = rest.split('/').next().unwrap_or_default();
     let (host, port) = match authority.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, Some(p)),
@@ -198,8 +172,7 @@ pub fn usage_error(err: &clap::Error) -> String {
     let text = err.render().to_string();
     let mut parts = Vec::new();
     for line in text.lines().map(str::trim) {
-        if line.is_empty() || line.starts_with("For more information") || line.starts_with("Usage:")
-        {
+        if line.is_empty() || line.starts_with("For more information") || line.starts_with("Usage:") {
             continue;
         }
         parts.push(line.strip_prefix("error: ").unwrap_or(line));
@@ -216,37 +189,17 @@ mod tests {
         for ok in ["eu-west-1", "us-gov-west-1", "ap-southeast-7", "cn-north-1"] {
             assert!(looks_like_region(ok), "{ok}");
         }
-        for bad in [
-            "eu-west",
-            "EU-west-1",
-            "euwest1",
-            "eu--1",
-            "europe-west-1",
-            "eu-west-1a",
-            "",
-        ] {
+        for bad in ["eu-west", "EU-west-1", "euwest1", "eu--1", "europe-west-1", "eu-west-1a", ""] {
             assert!(!looks_like_region(bad), "{bad}");
         }
     }
 
     #[test]
     fn endpoints() {
-        for ok in [
-            "http://127.0.0.1:5000",
-            "https://example.com",
-            "http://localhost:4566/",
-            "http://[::1]:80",
-        ] {
+        for ok in ["http://127.0.0.1:5000", "https://example.com", "http://localhost:4566/", "http://[::1]:80"] {
             assert_eq!(check_endpoint(ok), Ok(()), "{ok}");
         }
-        for bad in [
-            "127.0.0.1:5000",
-            "ftp://x",
-            "http://",
-            "http://host:port",
-            "http://a b",
-            "http://host:99999",
-        ] {
+        for bad in ["127.0.0.1:5000", "ftp://x", "http://", "http://host:port", "http://a b", "http://host:99999"] {
             assert!(check_endpoint(bad).is_err(), "{bad}");
         }
     }
@@ -256,9 +209,6 @@ mod tests {
         let err = Args::try_parse_from(["awsummary", "--format", "xml"]).unwrap_err();
         let line = usage_error(&err);
         assert!(!line.contains('\n'));
-        assert_eq!(
-            line,
-            "invalid value 'xml' for '--format <FORMAT>' [possible values: table, json, jsonl, csv]"
-        );
+        assert_eq!(line, "invalid value 'xml' for '--format <FORMAT>' [possible values: table, json, jsonl, csv]");
     }
 }

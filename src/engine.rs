@@ -11,9 +11,11 @@
 //! semaphore (no new calls start) and the aggregator reports unfinished cells as
 //! `cancelled`.
 
+use std::collections::HashMap;
 use std::collections::HashSet;
 use std::future::Future;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -31,11 +33,7 @@ pub enum Sources {
     /// Each profile (None: the default chain) is one account.
     Profiles(Vec<Option<String>>),
     /// Every active account of the caller's organization, through AssumeRole.
-    Org {
-        profile: Option<String>,
-        role_name: String,
-        external_id: Option<String>,
-    },
+    Org { profile: Option<String>, role_name: String, external_id: Option<String> },
 }
 
 /// Everything a scan needs to know, already validated.
@@ -55,8 +53,11 @@ pub struct Plan {
 
 /// What tasks tell the aggregator.
 enum Event {
-    /// An account's discovery ended (ok, or failed with its reason).
-    Account(Account),
+    /// An account's discovery started; the token pairs it with its end.
+    AccountPending(usize, Account),
+    /// An account's discovery ended: ok, failed with its reason, or None when
+    /// it turned out to be out of scope (filtered, or already claimed).
+    Account(usize, Option<Account>),
     /// These cells are about to run; announced first so that an interrupted
     /// scan can name what did not finish.
     Planned(Vec<CellKey>),
@@ -73,6 +74,7 @@ struct Shared {
     events: mpsc::UnboundedSender<Event>,
     /// Account ids already claimed by a task, so two profiles of one account scan it once.
     claimed: Mutex<HashSet<String>>,
+    tokens: AtomicUsize,
 }
 
 impl Shared {
@@ -87,11 +89,15 @@ impl Shared {
         Some(fut.await)
     }
 
+    /// Announces an account whose discovery starts; returns its token.
+    fn account_started(&self, account: &Account) -> usize {
+        let token = self.tokens.fetch_add(1, Ordering::Relaxed);
+        self.send(Event::AccountPending(token, account.clone()));
+        token
+    }
+
     fn claim(&self, id: &str) -> bool {
-        self.claimed
-            .lock()
-            .expect("claim lock")
-            .insert(id.to_string())
+        self.claimed.lock().expect("claim lock").insert(id.to_string())
     }
 }
 
@@ -106,40 +112,24 @@ pub async fn scan(plan: Plan, shutdown: impl Future<Output = ()>) -> Result<Repo
         permits: permits.clone(),
         events,
         claimed: Default::default(),
+        tokens: AtomicUsize::new(0),
     });
     tokio::spawn(discover(shared));
 
     let gathered = aggregate(rx, &permits, shutdown, plan.progress).await;
-    let Gathered {
-        mut accounts,
-        mut cells,
-        planned,
-        interrupted,
-        fatal,
-    } = gathered;
+    let Gathered { mut accounts, mut cells, planned, pending, interrupted, fatal } = gathered;
     if let Some(reason) = fatal {
         return Err(reason);
     }
+    for account in pending.into_values() {
+        accounts.push(account.fail(Failure::new(Status::Cancelled, "scan interrupted")));
+    }
     for (account, region, service) in planned {
-        let service = plan
-            .services
-            .iter()
-            .copied()
-            .find(|s| s.name == service)
-            .expect("planned service");
-        cells.push(failed_cell(
-            account,
-            region,
-            service,
-            Failure::new(Status::Cancelled, "scan interrupted"),
-        ));
+        let service = plan.services.iter().copied().find(|s| s.name == service).expect("planned service");
+        cells.push(failed_cell(account, region, service, Failure::new(Status::Cancelled, "scan interrupted")));
     }
     for wanted in &plan.accounts {
-        if !accounts
-            .iter()
-            .any(|a| a.id.as_deref() == Some(wanted.as_str()))
-            && !interrupted
-        {
+        if !accounts.iter().any(|a| a.id.as_deref() == Some(wanted.as_str())) && !interrupted {
             let why = match plan.sources {
                 Sources::Org { .. } => "not an active account of the organization",
                 Sources::Profiles(_) => "no given profile resolves to this account",
@@ -158,10 +148,7 @@ pub async fn scan(plan: Plan, shutdown: impl Future<Output = ()>) -> Result<Repo
     }
     if !interrupted && accounts.iter().all(|a| a.status != Status::Ok) {
         return Err(match accounts.as_slice() {
-            [only] => only
-                .error
-                .clone()
-                .unwrap_or_else(|| only.status.to_string()),
+            [only] => only.error.clone().unwrap_or_else(|| only.status.to_string()),
             many => format!(
                 "no account could be scanned: {}",
                 many.iter()
@@ -175,24 +162,15 @@ pub async fn scan(plan: Plan, shutdown: impl Future<Output = ()>) -> Result<Repo
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
     let order = |s: &'static Service| plan.services.iter().position(|x| std::ptr::eq(*x, s));
     cells.sort_by(|a, b| {
-        (
-            &a.account,
-            a.region == GLOBAL_REGION,
-            &a.region,
-            order(a.service),
-        )
-            .cmp(&(
-                &b.account,
-                b.region == GLOBAL_REGION,
-                &b.region,
-                order(b.service),
-            ))
+        (&a.account, a.region == GLOBAL_REGION, &a.region, order(a.service)).cmp(&(
+            &b.account,
+            b.region == GLOBAL_REGION,
+            &b.region,
+            order(b.service),
+        ))
     });
-    let mut regions: Vec<String> = cells
-        .iter()
-        .filter(|c| c.region != GLOBAL_REGION)
-        .map(|c| c.region.clone())
-        .collect();
+    let mut regions: Vec<String> =
+        cells.iter().filter(|c| c.region != GLOBAL_REGION).map(|c| c.region.clone()).collect();
     regions.dedup();
     regions.sort();
     regions.dedup();
@@ -215,20 +193,8 @@ fn account_label(a: &Account) -> String {
     }
 }
 
-fn failed_cell(
-    account: String,
-    region: String,
-    service: &'static Service,
-    failure: Failure,
-) -> Cell {
-    Cell {
-        account,
-        region,
-        service,
-        status: failure.status,
-        error: Some(failure.message),
-        counts: None,
-    }
+fn failed_cell(account: String, region: String, service: &'static Service, failure: Failure) -> Cell {
+    Cell { account, region, service, status: failure.status, error: Some(failure.message), counts: None }
 }
 
 /// Starts one discovery task per account source.
@@ -239,11 +205,7 @@ async fn discover(shared: Arc<Shared>) {
                 tokio::spawn(profile_account(shared.clone(), profile));
             }
         }
-        Sources::Org {
-            profile,
-            role_name,
-            external_id,
-        } => {
+        Sources::Org { profile, role_name, external_id } => {
             org_accounts(shared, profile, role_name, external_id).await;
         }
     }
@@ -257,91 +219,57 @@ fn wanted(plan: &Plan, id: &str) -> bool {
 
 /// One profile's account: who it is and its regions, looked up side by side.
 async fn profile_account(shared: Arc<Shared>, profile: Option<String>) {
+    let mut account = Account { id: None, name: None, profile: profile.clone(), status: Status::Ok, error: None };
+    let token = shared.account_started(&account);
     let config = scope::load_config(profile.as_deref(), &shared.plan.config).await;
-    let mut account = Account {
-        id: None,
-        name: None,
-        profile: profile.clone(),
-        status: Status::Ok,
-        error: None,
-    };
-    let found = shared
-        .limited(async {
-            tokio::try_join!(scope::identify(&config), scope::describe_regions(&config))
-        })
-        .await;
+    let found =
+        shared.limited(async { tokio::try_join!(scope::identify(&config), scope::describe_regions(&config)) }).await;
     let Some(found) = found else { return };
     let ((id, partition), regions) = match found {
         Ok(found) => found,
-        Err(failure) => return shared.send(Event::Account(account.fail(failure))),
+        Err(failure) => return shared.send(Event::Account(token, Some(account.fail(failure)))),
     };
     if !wanted(&shared.plan, &id) || !shared.claim(&id) {
-        return;
+        return shared.send(Event::Account(token, None));
     }
     account.id = Some(id);
-    run_account(&shared, account, config, regions.in_partition(&partition));
+    run_account(&shared, token, account, config, regions.in_partition(&partition));
 }
 
 /// The organization's accounts: the caller's own with its credentials, every
 /// other through one AssumeRole each.
-async fn org_accounts(
-    shared: Arc<Shared>,
-    profile: Option<String>,
-    role_name: String,
-    external_id: Option<String>,
-) {
+async fn org_accounts(shared: Arc<Shared>, profile: Option<String>, role_name: String, external_id: Option<String>) {
     let caller = scope::load_config(profile.as_deref(), &shared.plan.config).await;
-    let found = shared
-        .limited(async {
-            tokio::try_join!(scope::identify(&caller), scope::list_org_accounts(&caller))
-        })
-        .await;
+    let found =
+        shared.limited(async { tokio::try_join!(scope::identify(&caller), scope::list_org_accounts(&caller)) }).await;
     let Some(found) = found else { return };
     let ((caller_id, partition), members) = match found {
         Ok(found) => found,
-        Err(f) => {
-            return shared.send(Event::Fatal(format!(
-                "cannot list the organization's accounts: {}",
-                f.message
-            )))
-        }
+        Err(f) => return shared.send(Event::Fatal(format!("cannot list the organization's accounts: {}", f.message))),
     };
     let role_name = Arc::new(role_name);
     let external_id = Arc::new(external_id);
-    for member in members
-        .into_iter()
-        .filter(|m| m.active && wanted(&shared.plan, &m.id))
-    {
+    for member in members.into_iter().filter(|m| m.active && wanted(&shared.plan, &m.id)) {
         if !shared.claim(&member.id) {
             continue;
         }
         let (shared, caller, partition) = (shared.clone(), caller.clone(), partition.clone());
-        let (role_name, external_id, own) = (
-            role_name.clone(),
-            external_id.clone(),
-            member.id == caller_id,
-        );
+        let (role_name, external_id, own) = (role_name.clone(), external_id.clone(), member.id == caller_id);
+        let account = Account {
+            id: Some(member.id.clone()),
+            name: member.name.clone(),
+            profile: profile_of(&shared.plan),
+            status: Status::Ok,
+            error: None,
+        };
+        let token = shared.account_started(&account);
         tokio::spawn(async move {
-            let account = Account {
-                id: Some(member.id.clone()),
-                name: member.name.clone(),
-                profile: profile_of(&shared.plan),
-                status: Status::Ok,
-                error: None,
-            };
             let found = shared
                 .limited(async {
                     let config = if own {
                         caller
                     } else {
-                        scope::assume_role(
-                            &caller,
-                            &partition,
-                            &member.id,
-                            &role_name,
-                            external_id.as_deref(),
-                        )
-                        .await?
+                        scope::assume_role(&caller, &partition, &member.id, &role_name, external_id.as_deref()).await?
                     };
                     let regions = scope::describe_regions(&config).await?;
                     Ok::<_, Failure>((config, regions))
@@ -350,9 +278,9 @@ async fn org_accounts(
             match found {
                 None => {}
                 Some(Ok((config, regions))) => {
-                    run_account(&shared, account, config, regions.in_partition(&partition))
+                    run_account(&shared, token, account, config, regions.in_partition(&partition))
                 }
-                Some(Err(failure)) => shared.send(Event::Account(account.fail(failure))),
+                Some(Err(failure)) => shared.send(Event::Account(token, Some(account.fail(failure)))),
             }
         });
     }
@@ -376,6 +304,7 @@ impl Account {
 /// Plans and starts every cell of one account whose regions are known.
 fn run_account(
     shared: &Arc<Shared>,
+    token: usize,
     account: Account,
     config: SdkConfig,
     regions: scope::AccountRegions,
@@ -387,12 +316,8 @@ fn run_account(
     let (scan, disabled): (Vec<String>, Vec<String>) = if plan.regions.is_empty() {
         (regions.enabled.clone(), Vec::new())
     } else {
-        let unknown: Vec<&str> = plan
-            .regions
-            .iter()
-            .filter(|r| !regions.known.contains(r))
-            .map(String::as_str)
-            .collect();
+        let unknown: Vec<&str> =
+            plan.regions.iter().filter(|r| !regions.known.contains(r)).map(String::as_str).collect();
         if !unknown.is_empty() {
             return shared.send(Event::Fatal(format!(
                 "unknown region {} for account {id}; valid regions: {}",
@@ -400,30 +325,16 @@ fn run_account(
                 regions.enabled.join(", ")
             )));
         }
-        plan.regions
-            .iter()
-            .cloned()
-            .partition(|r| regions.enabled.contains(r))
+        plan.regions.iter().cloned().partition(|r| regions.enabled.contains(r))
     };
-    shared.send(Event::Account(account));
+    shared.send(Event::Account(token, Some(account)));
 
-    let regional: Vec<&'static Service> = plan
-        .services
-        .iter()
-        .copied()
-        .filter(|s| !s.global)
-        .collect();
-    let global: Vec<&'static Service> =
-        plan.services.iter().copied().filter(|s| s.global).collect();
+    let regional: Vec<&'static Service> = plan.services.iter().copied().filter(|s| !s.global).collect();
+    let global: Vec<&'static Service> = plan.services.iter().copied().filter(|s| s.global).collect();
     let mut keys = Vec::new();
     let mut work: Vec<(String, Arc<SdkConfig>, &'static Service)> = Vec::new();
     for region in &scan {
-        let regional_config = Arc::new(
-            config
-                .to_builder()
-                .region(Region::new(region.clone()))
-                .build(),
-        );
+        let regional_config = Arc::new(config.to_builder().region(Region::new(region.clone())).build());
         for service in &regional {
             keys.push((id.clone(), region.clone(), service.name));
             work.push((region.clone(), regional_config.clone(), *service));
@@ -438,27 +349,13 @@ fn run_account(
     }
     for region in &disabled {
         for service in &regional {
-            let why = Failure::new(
-                Status::Unavailable,
-                format!("region {region} is not enabled for this account"),
-            );
-            shared.send(Event::Cell(failed_cell(
-                id.clone(),
-                region.clone(),
-                service,
-                why,
-            )));
+            let why = Failure::new(Status::Unavailable, format!("region {region} is not enabled for this account"));
+            shared.send(Event::Cell(failed_cell(id.clone(), region.clone(), service, why)));
         }
     }
     shared.send(Event::Planned(keys));
     for (region, config, service) in work {
-        tokio::spawn(run_cell(
-            shared.clone(),
-            id.clone(),
-            region,
-            config,
-            service,
-        ));
+        tokio::spawn(run_cell(shared.clone(), id.clone(), region, config, service));
     }
 }
 
@@ -471,19 +368,12 @@ async fn run_cell(
     service: &'static Service,
 ) {
     let limit = shared.plan.cell_timeout;
-    let result = shared
-        .limited(tokio::time::timeout(limit, (service.collect)(config)))
-        .await;
+    let result = shared.limited(tokio::time::timeout(limit, (service.collect)(config))).await;
     let cell = match result {
         None => return, // interrupted before it started; the aggregator marks it cancelled
-        Some(Ok(Ok(counts))) => Cell {
-            account,
-            region,
-            service,
-            status: Status::Ok,
-            error: None,
-            counts: Some(counts),
-        },
+        Some(Ok(Ok(counts))) => {
+            Cell { account, region, service, status: Status::Ok, error: None, counts: Some(counts) }
+        }
         Some(Ok(Err(failure))) => failed_cell(account, region, service, failure),
         Some(Err(_elapsed)) => {
             let why = format!("no result within {}", humantime::format_duration(limit));
@@ -498,6 +388,8 @@ struct Gathered {
     cells: Vec<Cell>,
     /// Cells announced but not finished.
     planned: HashSet<CellKey>,
+    /// Accounts whose discovery started but did not end.
+    pending: HashMap<usize, Account>,
     interrupted: bool,
     fatal: Option<String>,
 }
@@ -514,6 +406,7 @@ async fn aggregate(
         accounts: vec![],
         cells: vec![],
         planned: HashSet::new(),
+        pending: HashMap::new(),
         interrupted: false,
         fatal: None,
     };
@@ -524,7 +417,13 @@ async fn aggregate(
         tokio::select! {
             event = rx.recv() => match event {
                 None => break,
-                Some(Event::Account(a)) => g.accounts.push(a),
+                Some(Event::AccountPending(token, a)) => {
+                    g.pending.insert(token, a);
+                }
+                Some(Event::Account(token, a)) => {
+                    g.pending.remove(&token);
+                    g.accounts.extend(a);
+                }
                 Some(Event::Planned(keys)) => g.planned.extend(keys),
                 Some(Event::Cell(c)) => {
                     g.planned.remove(&(c.account.clone(), c.region.clone(), c.service.name));
@@ -558,11 +457,7 @@ struct Progress {
 
 impl Progress {
     fn new(enabled: bool) -> Self {
-        Progress {
-            enabled: enabled && std::io::stderr().is_terminal(),
-            started: Instant::now(),
-            drawn: false,
-        }
+        Progress { enabled: enabled && std::io::stderr().is_terminal(), started: Instant::now(), drawn: false }
     }
 
     fn draw(&mut self, done: usize, total: usize, accounts: usize) {
@@ -570,13 +465,10 @@ impl Progress {
             return;
         }
         let width = 30;
-        let filled = if total == 0 { 0 } else { done * width / total };
+        let filled = (done * width).checked_div(total).unwrap_or(0);
         let bar: String = "#".repeat(filled) + &" ".repeat(width - filled);
         let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r\x1b[2K[{bar}] {done}/{total} cells, {accounts} accounts"
-        );
+        let _ = write!(err, "\r\x1b[2K[{bar}] {done}/{total} cells, {accounts} accounts");
         let _ = err.flush();
         self.drawn = true;
     }

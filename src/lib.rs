@@ -39,9 +39,7 @@ pub async fn run(args: Args) -> ExitCode {
     };
 
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let written = render::exporter(args.format)
-        .write(&report, &mut out)
-        .and_then(|_| out.flush());
+    let written = render::exporter(args.format).write(&report, &mut out).and_then(|_| out.flush());
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("awsummary: cannot write the report: {e}");
@@ -60,6 +58,21 @@ pub async fn run(args: Args) -> ExitCode {
 fn unusable(problem: &str) -> ExitCode {
     eprintln!("awsummary: {problem}");
     ExitCode::Unusable
+}
+
+/// Makes `--endpoint-url` also an `AWS_ENDPOINT_URL` environment variable.
+///
+/// The SDK's profile credential provider builds its own STS client for
+/// `role_arn` profiles from the environment and the profile files only, so
+/// without this the role assumption behind a profile would go to real AWS
+/// while every other call goes to the given endpoint. Must be called before
+/// the async runtime starts any thread (setting variables is not thread-safe).
+pub fn export_endpoint(args: &Args) {
+    if let Some(url) = &args.endpoint_url {
+        if cli::check_endpoint(url).is_ok() {
+            std::env::set_var("AWS_ENDPOINT_URL", url);
+        }
+    }
 }
 
 /// Turns validated arguments into the engine's plan.

@@ -18,10 +18,9 @@ fn main() -> std::process::ExitCode {
             return ExitCode::Unusable.into();
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // Before any thread exists: see `export_endpoint` for why.
+    awsummary::export_endpoint(&args);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("awsummary: cannot start the async runtime: {e}");

@@ -51,11 +51,7 @@ impl Cell {
     /// `(metric, value)` pairs, value None for a failed cell.
     pub fn metrics(&self) -> impl Iterator<Item = (&'static str, Option<u64>)> + '_ {
         let counts = self.counts.as_deref();
-        self.service
-            .metrics
-            .iter()
-            .enumerate()
-            .map(move |(i, m)| (m.name, counts.map(|c| c[i])))
+        self.service.metrics.iter().enumerate().map(move |(i, m)| (m.name, counts.map(|c| c[i])))
     }
 }
 
@@ -67,19 +63,13 @@ impl Report {
 
     /// Every metric name of the scanned services, in registry order.
     pub fn metric_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.services
-            .iter()
-            .flat_map(|s| s.metrics.iter().map(|m| m.name))
+        self.services.iter().flat_map(|s| s.metrics.iter().map(|m| m.name))
     }
 
     /// Sums of the `ok` cells accepted by `keep`, for every metric of the scanned services.
     pub fn totals_where(&self, keep: impl Fn(&Cell) -> bool) -> Vec<(&'static str, u64)> {
         let mut totals: Vec<(&'static str, u64)> = self.metric_names().map(|m| (m, 0)).collect();
-        for cell in self
-            .cells
-            .iter()
-            .filter(|c| c.status == Status::Ok && keep(c))
-        {
+        for cell in self.cells.iter().filter(|c| c.status == Status::Ok && keep(c)) {
             for (name, value) in cell.metrics() {
                 if let Some(slot) = totals.iter_mut().find(|(n, _)| *n == name) {
                     slot.1 += value.unwrap_or(0);
@@ -98,10 +88,7 @@ impl Report {
     }
 
     pub fn account_name(&self, id: &str) -> Option<&str> {
-        self.accounts
-            .iter()
-            .find(|a| a.id.as_deref() == Some(id))
-            .and_then(|a| a.name.as_deref())
+        self.accounts.iter().find(|a| a.id.as_deref() == Some(id)).and_then(|a| a.name.as_deref())
     }
 
     /// The worst thing that happened, ignoring the statuses in `ignored`:

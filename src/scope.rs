@@ -46,10 +46,7 @@ pub async fn load_config(profile: Option<&str>, opts: &ConfigOptions) -> SdkConf
     if config.region().is_some() {
         config
     } else {
-        config
-            .to_builder()
-            .region(Region::from_static(FALLBACK_REGION))
-            .build()
+        config.to_builder().region(Region::from_static(FALLBACK_REGION)).build()
     }
 }
 
@@ -60,27 +57,15 @@ pub async fn check_profiles(names: &[String]) -> Result<(), String> {
     }
     use aws_runtime::env_config::file::EnvConfigFiles;
     use aws_types::os_shim_internal::{Env, Fs};
-    let set =
-        aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
-            .await
-            .map_err(|e| {
-                format!(
-                    "cannot read the AWS config files: {}",
-                    crate::status::one_line(&e.to_string())
-                )
-            })?;
+    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
+        .await
+        .map_err(|e| format!("cannot read the AWS config files: {}", crate::status::one_line(&e.to_string())))?;
     let mut known: Vec<&str> = set.profiles().collect();
     known.sort_unstable();
     for name in names {
         if set.get_profile(name).is_none() {
-            let choices = if known.is_empty() {
-                "none are defined".to_string()
-            } else {
-                known.join(", ")
-            };
-            return Err(format!(
-                "profile '{name}' not found in the AWS config files; profiles: {choices}"
-            ));
+            let choices = if known.is_empty() { "none are defined".to_string() } else { known.join(", ") };
+            return Err(format!("profile '{name}' not found in the AWS config files; profiles: {choices}"));
         }
     }
     Ok(())
@@ -88,17 +73,9 @@ pub async fn check_profiles(names: &[String]) -> Result<(), String> {
 
 /// Who the credentials of a config belong to: account id and partition.
 pub async fn identify(config: &SdkConfig) -> Result<(String, String), Failure> {
-    let out = aws_sdk_sts::Client::new(config)
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(no_credentials)?;
+    let out = aws_sdk_sts::Client::new(config).get_caller_identity().send().await.map_err(no_credentials)?;
     let id = out.account().unwrap_or_default().to_string();
-    let partition = out
-        .arn()
-        .and_then(|arn| arn.split(':').nth(1))
-        .unwrap_or("aws")
-        .to_string();
+    let partition = out.arn().and_then(|arn| arn.split(':').nth(1)).unwrap_or("aws").to_string();
     Ok((id, partition))
 }
 
@@ -108,10 +85,7 @@ where
     Failure: From<aws_sdk_sts::error::SdkError<E, R>>,
 {
     use aws_sdk_sts::error::SdkError;
-    let before_sending = matches!(
-        &err,
-        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
-    );
+    let before_sending = matches!(&err, SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_));
     let failure = Failure::from(err);
     if !before_sending {
         return failure;
@@ -122,10 +96,7 @@ where
             "no AWS credentials found: set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`",
         )
     } else if let Some((_, why)) = failure.message.split_once("loading credentials: ") {
-        Failure::new(
-            Status::Denied,
-            format!("cannot load AWS credentials: {why}"),
-        )
+        Failure::new(Status::Denied, format!("cannot load AWS credentials: {why}"))
     } else {
         failure
     }
@@ -168,11 +139,7 @@ impl DescribedRegions {
     /// or `us-gov-*`, even where an API (or an emulator) lists them.
     pub fn in_partition(&self, partition: &str) -> AccountRegions {
         let mut regions = AccountRegions::default();
-        for (name, enabled) in self
-            .0
-            .iter()
-            .filter(|(name, _)| partition_of(name) == partition)
-        {
+        for (name, enabled) in self.0.iter().filter(|(name, _)| partition_of(name) == partition) {
             regions.known.push(name.clone());
             if *enabled {
                 regions.enabled.push(name.clone());
@@ -185,21 +152,14 @@ impl DescribedRegions {
 }
 
 pub async fn describe_regions(config: &SdkConfig) -> Result<DescribedRegions, Failure> {
-    let out = aws_sdk_ec2::Client::new(config)
-        .describe_regions()
-        .all_regions(true)
-        .send()
-        .await?;
+    let out = aws_sdk_ec2::Client::new(config).describe_regions().all_regions(true).send().await?;
     let regions = out
         .regions()
         .iter()
         .filter_map(|r| {
             let name = r.region_name()?.to_string();
             // Without an opt-in status (older APIs, emulators) a listed region is enabled.
-            let enabled = matches!(
-                r.opt_in_status(),
-                None | Some("opt-in-not-required" | "opted-in")
-            );
+            let enabled = matches!(r.opt_in_status(), None | Some("opt-in-not-required" | "opted-in"));
             Some((name, enabled))
         })
         .collect();
@@ -227,12 +187,7 @@ pub async fn list_org_accounts(config: &SdkConfig) -> Result<Vec<OrgAccount>, Fa
                 active: account
                     .state()
                     .map(|s| s.as_str() == "ACTIVE")
-                    .unwrap_or_else(|| {
-                        account
-                            .status()
-                            .map(|s| s.as_str() == "ACTIVE")
-                            .unwrap_or(false)
-                    }),
+                    .unwrap_or_else(|| account.status().map(|s| s.as_str() == "ACTIVE").unwrap_or(false)),
             });
         }
     }
@@ -259,12 +214,9 @@ pub async fn assume_role(
             let f = Failure::from(e);
             Failure::new(f.status, format!("cannot assume {role_arn}: {}", f.message))
         })?;
-    let c = out.credentials().ok_or_else(|| {
-        Failure::new(
-            Status::Error,
-            format!("AssumeRole into {role_arn} returned no credentials"),
-        )
-    })?;
+    let c = out
+        .credentials()
+        .ok_or_else(|| Failure::new(Status::Error, format!("AssumeRole into {role_arn} returned no credentials")))?;
     let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
     let credentials = Credentials::new(
         c.access_key_id(),
@@ -273,10 +225,7 @@ pub async fn assume_role(
         expiry,
         "awsummary-assume-role",
     );
-    Ok(caller
-        .to_builder()
-        .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .build())
+    Ok(caller.to_builder().credentials_provider(SharedCredentialsProvider::new(credentials)).build())
 }
 
 #[cfg(test)]

@@ -25,14 +25,8 @@ pub enum Status {
 
 impl Status {
     /// Failure statuses a user may name in `--ignore-errors`, in report order.
-    pub const FAILURES: [Status; 6] = [
-        Status::Denied,
-        Status::Unavailable,
-        Status::Throttled,
-        Status::Timeout,
-        Status::Error,
-        Status::Cancelled,
-    ];
+    pub const FAILURES: [Status; 6] =
+        [Status::Denied, Status::Unavailable, Status::Throttled, Status::Timeout, Status::Error, Status::Cancelled];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,10 +41,7 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        Self::FAILURES
-            .into_iter()
-            .chain([Status::Ok])
-            .find(|st| st.as_str() == s)
+        Self::FAILURES.into_iter().chain([Status::Ok]).find(|st| st.as_str() == s)
     }
 }
 
@@ -69,10 +60,7 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(status: Status, message: impl Into<String>) -> Self {
-        Failure {
-            status,
-            message: one_line(&message.into()),
-        }
+        Failure { status, message: one_line(&message.into()) }
     }
 }
 
@@ -151,13 +139,10 @@ where
     fn from(err: SdkError<E, R>) -> Self {
         match &err {
             SdkError::TimeoutError(_) => Failure::new(Status::Timeout, "request timed out"),
-            SdkError::DispatchFailure(d) if d.is_timeout() => {
-                Failure::new(Status::Timeout, chain(&err))
+            SdkError::DispatchFailure(d) if d.is_timeout() => Failure::new(Status::Timeout, chain(&err)),
+            SdkError::DispatchFailure(d) if d.is_io() => {
+                Failure::new(Status::Unavailable, format!("endpoint unreachable: {}", chain(&err)))
             }
-            SdkError::DispatchFailure(d) if d.is_io() => Failure::new(
-                Status::Unavailable,
-                format!("endpoint unreachable: {}", chain(&err)),
-            ),
             SdkError::ServiceError(s) => {
                 let meta = s.err();
                 let code = meta.code();
@@ -224,26 +209,11 @@ mod tests {
 
     #[test]
     fn codes_map_to_statuses() {
-        assert_eq!(
-            classify_code(Some("UnauthorizedOperation"), Some(403)),
-            Status::Denied
-        );
-        assert_eq!(
-            classify_code(Some("RequestLimitExceeded"), Some(503)),
-            Status::Throttled
-        );
-        assert_eq!(
-            classify_code(Some("SlowDown"), Some(503)),
-            Status::Throttled
-        );
-        assert_eq!(
-            classify_code(Some("OptInRequired"), Some(401)),
-            Status::Unavailable
-        );
-        assert_eq!(
-            classify_code(Some("ValidationError"), Some(400)),
-            Status::Error
-        );
+        assert_eq!(classify_code(Some("UnauthorizedOperation"), Some(403)), Status::Denied);
+        assert_eq!(classify_code(Some("RequestLimitExceeded"), Some(503)), Status::Throttled);
+        assert_eq!(classify_code(Some("SlowDown"), Some(503)), Status::Throttled);
+        assert_eq!(classify_code(Some("OptInRequired"), Some(401)), Status::Unavailable);
+        assert_eq!(classify_code(Some("ValidationError"), Some(400)), Status::Error);
         assert_eq!(classify_code(None, Some(403)), Status::Denied);
         assert_eq!(classify_code(None, Some(500)), Status::Error);
     }

@@ -8,11 +8,7 @@ use crate::status::Failure;
 
 pub const SERVICE: Service = Service {
     name: "cloudformation",
-    metrics: &[Metric {
-        name: "cloudformation_stacks",
-        short: "CFN",
-        help: "CloudFormation stacks not deleted",
-    }],
+    metrics: &[Metric { name: "cloudformation_stacks", short: "CFN", help: "CloudFormation stacks not deleted" }],
     global: false,
     collect: |cfg| boxed(collect(cfg)),
 };

@@ -15,11 +15,7 @@ use crate::status::Failure;
 pub const SERVICE: Service = Service {
     name: "dynamodb",
     metrics: &[
-        Metric {
-            name: "dynamodb_tables",
-            short: "DDB",
-            help: "DynamoDB tables",
-        },
+        Metric { name: "dynamodb_tables", short: "DDB", help: "DynamoDB tables" },
         Metric {
             name: "dynamodb_tables_provisioned",
             short: "PROV",
@@ -41,32 +37,20 @@ const DESCRIBES_IN_FLIGHT: usize = 32;
 
 async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
     let client = Client::new(&cfg);
-    let names = client
-        .list_tables()
-        .limit(100)
-        .into_paginator()
-        .items()
-        .send();
-    let names = stream::unfold(names, |mut s| async move {
-        s.next().await.map(|item| (item, s))
-    });
+    let names = client.list_tables().limit(100).into_paginator().items().send();
+    let names = stream::unfold(names, |mut s| async move { s.next().await.map(|item| (item, s)) });
     let (all, on_demand) = names
         .map_err(Failure::from)
         .map_ok(|name| {
             let client = client.clone();
             async move {
                 let out = client.describe_table().table_name(name).send().await?;
-                let mode = out
-                    .table()
-                    .and_then(|t| t.billing_mode_summary())
-                    .and_then(|b| b.billing_mode());
+                let mode = out.table().and_then(|t| t.billing_mode_summary()).and_then(|b| b.billing_mode());
                 Ok::<_, Failure>(mode == Some(&BillingMode::PayPerRequest))
             }
         })
         .try_buffer_unordered(DESCRIBES_IN_FLIGHT)
-        .try_fold((0u64, 0u64), |(all, od), on_demand| async move {
-            Ok((all + 1, od + on_demand as u64))
-        })
+        .try_fold((0u64, 0u64), |(all, od), on_demand| async move { Ok((all + 1, od + on_demand as u64)) })
         .await?;
     Ok(vec![all, all - on_demand, on_demand])
 }

@@ -11,26 +11,10 @@ use crate::status::Failure;
 pub const SERVICE: Service = Service {
     name: "ec2",
     metrics: &[
-        Metric {
-            name: "ec2_instances",
-            short: "EC2",
-            help: "EC2 instances not terminated",
-        },
-        Metric {
-            name: "ec2_instances_running",
-            short: "RUN",
-            help: "EC2 instances running",
-        },
-        Metric {
-            name: "ec2_instances_running_windows",
-            short: "WIN",
-            help: "EC2 instances running Windows",
-        },
-        Metric {
-            name: "nat_gateways",
-            short: "NAT",
-            help: "NAT gateways pending or available",
-        },
+        Metric { name: "ec2_instances", short: "EC2", help: "EC2 instances not terminated" },
+        Metric { name: "ec2_instances_running", short: "RUN", help: "EC2 instances running" },
+        Metric { name: "ec2_instances_running_windows", short: "WIN", help: "EC2 instances running Windows" },
+        Metric { name: "nat_gateways", short: "NAT", help: "NAT gateways pending or available" },
     ],
     global: false,
     collect: |cfg| boxed(collect(cfg)),
@@ -40,12 +24,7 @@ async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
     let client = Client::new(&cfg);
     let instances = async {
         let (mut total, mut running, mut windows) = (0, 0, 0);
-        let pages = client
-            .describe_instances()
-            .max_results(1000)
-            .into_paginator()
-            .items()
-            .send();
+        let pages = client.describe_instances().max_results(1000).into_paginator().items().send();
         count_items!(pages, |reservation| {
             for instance in reservation.instances() {
                 match instance.state().and_then(|s| s.name()) {
@@ -54,10 +33,7 @@ async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
                         total += 1;
                         running += 1;
                         // EC2 answers `windows`; the SDK's enum spells it `Windows`.
-                        if instance
-                            .platform()
-                            .is_some_and(|p| p.as_str().eq_ignore_ascii_case("windows"))
-                        {
+                        if instance.platform().is_some_and(|p| p.as_str().eq_ignore_ascii_case("windows")) {
                             windows += 1;
                         }
                     }
@@ -69,17 +45,9 @@ async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
     };
     let nat_gateways = async {
         let mut live = 0;
-        let pages = client
-            .describe_nat_gateways()
-            .max_results(1000)
-            .into_paginator()
-            .items()
-            .send();
+        let pages = client.describe_nat_gateways().max_results(1000).into_paginator().items().send();
         count_items!(pages, |gateway| {
-            if matches!(
-                gateway.state(),
-                Some(NatGatewayState::Pending | NatGatewayState::Available)
-            ) {
+            if matches!(gateway.state(), Some(NatGatewayState::Pending | NatGatewayState::Available)) {
                 live += 1;
             }
         });

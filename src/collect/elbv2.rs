@@ -9,21 +9,9 @@ use crate::status::Failure;
 pub const SERVICE: Service = Service {
     name: "elbv2",
     metrics: &[
-        Metric {
-            name: "elb_application",
-            short: "ALB",
-            help: "Application Load Balancers",
-        },
-        Metric {
-            name: "elb_network",
-            short: "NLB",
-            help: "Network Load Balancers",
-        },
-        Metric {
-            name: "elb_gateway",
-            short: "GWLB",
-            help: "Gateway Load Balancers",
-        },
+        Metric { name: "elb_application", short: "ALB", help: "Application Load Balancers" },
+        Metric { name: "elb_network", short: "NLB", help: "Network Load Balancers" },
+        Metric { name: "elb_gateway", short: "GWLB", help: "Gateway Load Balancers" },
     ],
     global: false,
     collect: |cfg| boxed(collect(cfg)),
@@ -32,12 +20,7 @@ pub const SERVICE: Service = Service {
 async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
     let client = Client::new(&cfg);
     let (mut application, mut network, mut gateway) = (0, 0, 0);
-    let items = client
-        .describe_load_balancers()
-        .page_size(400)
-        .into_paginator()
-        .items()
-        .send();
+    let items = client.describe_load_balancers().page_size(400).into_paginator().items().send();
     count_items!(items, |lb| match lb.r#type() {
         Some(LoadBalancerTypeEnum::Application) => application += 1,
         Some(LoadBalancerTypeEnum::Network) => network += 1,

@@ -7,11 +7,7 @@ use crate::status::Failure;
 
 pub const SERVICE: Service = Service {
     name: "lambda",
-    metrics: &[Metric {
-        name: "lambda_functions",
-        short: "LAMBDA",
-        help: "Lambda functions",
-    }],
+    metrics: &[Metric { name: "lambda_functions", short: "LAMBDA", help: "Lambda functions" }],
     global: false,
     collect: |cfg| boxed(collect(cfg)),
 };
@@ -19,12 +15,7 @@ pub const SERVICE: Service = Service {
 pub(crate) async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
     let client = Client::new(&cfg);
     let mut functions = 0;
-    let items = client
-        .list_functions()
-        .max_items(50)
-        .into_paginator()
-        .items()
-        .send();
+    let items = client.list_functions().max_items(50).into_paginator().items().send();
     count_items!(items, |_function| functions += 1);
     Ok(vec![functions])
 }

@@ -9,11 +9,7 @@ use crate::status::Failure;
 
 pub const SERVICE: Service = Service {
     name: "opensearch",
-    metrics: &[Metric {
-        name: "opensearch_domains",
-        short: "OS",
-        help: "OpenSearch Service domains",
-    }],
+    metrics: &[Metric { name: "opensearch_domains", short: "OS", help: "OpenSearch Service domains" }],
     global: false,
     collect: |cfg| boxed(collect(cfg)),
 };

@@ -8,26 +8,10 @@ use crate::status::Failure;
 pub const SERVICE: Service = Service {
     name: "rds",
     metrics: &[
-        Metric {
-            name: "rds_instances",
-            short: "RDS",
-            help: "RDS DB instances",
-        },
-        Metric {
-            name: "rds_instances_oracle",
-            short: "ORA",
-            help: "RDS DB instances running Oracle",
-        },
-        Metric {
-            name: "rds_instances_mysql",
-            short: "MYSQL",
-            help: "RDS DB instances running MySQL",
-        },
-        Metric {
-            name: "rds_instances_sqlserver",
-            short: "MSSQL",
-            help: "RDS DB instances running SQL Server",
-        },
+        Metric { name: "rds_instances", short: "RDS", help: "RDS DB instances" },
+        Metric { name: "rds_instances_oracle", short: "ORA", help: "RDS DB instances running Oracle" },
+        Metric { name: "rds_instances_mysql", short: "MYSQL", help: "RDS DB instances running MySQL" },
+        Metric { name: "rds_instances_sqlserver", short: "MSSQL", help: "RDS DB instances running SQL Server" },
     ],
     global: false,
     collect: |cfg| boxed(collect(cfg)),
@@ -36,12 +20,7 @@ pub const SERVICE: Service = Service {
 async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
     let client = Client::new(&cfg);
     let (mut all, mut oracle, mut mysql, mut sqlserver) = (0, 0, 0, 0);
-    let items = client
-        .describe_db_instances()
-        .max_records(100)
-        .into_paginator()
-        .items()
-        .send();
+    let items = client.describe_db_instances().max_records(100).into_paginator().items().send();
     count_items!(items, |db| {
         all += 1;
         let engine = db.engine().unwrap_or_default();

@@ -7,11 +7,7 @@ use crate::status::Failure;
 
 pub const SERVICE: Service = Service {
     name: "s3",
-    metrics: &[Metric {
-        name: "s3_buckets",
-        short: "S3",
-        help: "S3 buckets",
-    }],
+    metrics: &[Metric { name: "s3_buckets", short: "S3", help: "S3 buckets" }],
     global: true,
     collect: |cfg| boxed(collect(cfg)),
 };
@@ -19,12 +15,7 @@ pub const SERVICE: Service = Service {
 async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
     let client = Client::new(&cfg);
     let mut buckets = 0;
-    let items = client
-        .list_buckets()
-        .max_buckets(10_000)
-        .into_paginator()
-        .items()
-        .send();
+    let items = client.list_buckets().max_buckets(10_000).into_paginator().items().send();
     count_items!(items, |_bucket| buckets += 1);
     Ok(vec![buckets])
 }

@@ -28,12 +28,8 @@ struct Row {
 impl Exporter for Table {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let metrics: Vec<&Metric> = report.metrics().collect();
-        let scanned: Vec<&str> = report
-            .accounts
-            .iter()
-            .filter(|a| a.status == Status::Ok)
-            .filter_map(|a| a.id.as_deref())
-            .collect();
+        let scanned: Vec<&str> =
+            report.accounts.iter().filter(|a| a.status == Status::Ok).filter_map(|a| a.id.as_deref()).collect();
         let many = scanned.len() > 1;
 
         for id in &scanned {
@@ -42,19 +38,13 @@ impl Exporter for Table {
             let hidden = count_regions(&cells) - rows.len();
             let total = total_row(report, &metrics, "TOTAL", |c| c.account == *id);
             if many {
-                rows.push(Row {
-                    label: "total".into(),
-                    values: total.values,
-                });
+                rows.push(Row { label: "total".into(), values: total.values });
             } else {
                 rows.push(total);
             }
-            let name = report
-                .account_name(id)
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default();
+            let name = report.account_name(id).map(|n| format!(" ({n})")).unwrap_or_default();
             writeln!(out, "Account {id}{name}")?;
-            print_rows(out, &metrics, &rows)?;
+            print_rows(out, "REGION", &metrics, &rows)?;
             if hidden > 0 {
                 writeln!(out, "({hidden} more region{} with nothing)", plural(hidden))?;
             }
@@ -63,11 +53,17 @@ impl Exporter for Table {
         if many {
             let mut rows: Vec<Row> = scanned
                 .iter()
-                .map(|id| total_row(report, &metrics, id, |c| c.account == *id))
+                .map(|id| {
+                    let label = match report.account_name(id) {
+                        Some(name) => format!("{id} {}", truncate(name, 20)),
+                        None => id.to_string(),
+                    };
+                    total_row(report, &metrics, &label, |c| c.account == *id)
+                })
                 .collect();
             rows.push(total_row(report, &metrics, "TOTAL", |_| true));
             writeln!(out, "All {} accounts", scanned.len())?;
-            print_rows(out, &metrics, &rows)?;
+            print_rows(out, "ACCOUNT", &metrics, &rows)?;
             writeln!(out)?;
         }
         legend(out, &metrics, report.failed_cells().next().is_some())?;
@@ -96,10 +92,7 @@ fn region_rows(cells: &[&Cell], metrics: &[&Metric]) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::new();
     for cell in cells {
         if rows.last().is_none_or(|r| r.label != cell.region) {
-            rows.push(Row {
-                label: cell.region.clone(),
-                values: vec![Value::Blank; metrics.len()],
-            });
+            rows.push(Row { label: cell.region.clone(), values: vec![Value::Blank; metrics.len()] });
         }
         let row = rows.last_mut().expect("row just pushed");
         for (name, value) in cell.metrics() {
@@ -108,45 +101,30 @@ fn region_rows(cells: &[&Cell], metrics: &[&Metric]) -> Vec<Row> {
             }
         }
     }
-    rows.retain(|r| {
-        r.values
-            .iter()
-            .any(|v| matches!(v, Value::Failed | Value::Count(1..)))
-    });
+    rows.retain(|r| r.values.iter().any(|v| matches!(v, Value::Failed | Value::Count(1..))));
     rows
 }
 
-fn total_row(
-    report: &Report,
-    metrics: &[&Metric],
-    label: &str,
-    keep: impl Fn(&Cell) -> bool,
-) -> Row {
+fn total_row(report: &Report, metrics: &[&Metric], label: &str, keep: impl Fn(&Cell) -> bool) -> Row {
     let totals = report.totals_where(keep);
     let values = metrics
         .iter()
-        .map(|m| {
-            Value::Count(
-                totals
-                    .iter()
-                    .find(|(n, _)| *n == m.name)
-                    .map_or(0, |(_, v)| *v),
-            )
-        })
+        .map(|m| Value::Count(totals.iter().find(|(n, _)| *n == m.name).map_or(0, |(_, v)| *v)))
         .collect();
-    Row {
-        label: label.to_string(),
-        values,
+    Row { label: label.to_string(), values }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        s.chars().take(max - 1).chain(['~']).collect()
     }
 }
 
-fn print_rows(out: &mut dyn Write, metrics: &[&Metric], rows: &[Row]) -> io::Result<()> {
-    let label_width = rows
-        .iter()
-        .map(|r| r.label.len())
-        .chain([GLOBAL_REGION.len(), "REGION".len()])
-        .max()
-        .unwrap_or(6);
+fn print_rows(out: &mut dyn Write, header: &str, metrics: &[&Metric], rows: &[Row]) -> io::Result<()> {
+    let label_width =
+        rows.iter().map(|r| r.label.chars().count()).chain([GLOBAL_REGION.len(), header.len()]).max().unwrap_or(6);
     let widths: Vec<usize> = metrics
         .iter()
         .enumerate()
@@ -158,7 +136,7 @@ fn print_rows(out: &mut dyn Write, metrics: &[&Metric], rows: &[Row]) -> io::Res
             widest.chain([m.short.len(), 3]).max().unwrap_or(3)
         })
         .collect();
-    let mut line = format!("{:<label_width$}", "REGION");
+    let mut line = format!("{header:<label_width$}");
     for (m, w) in metrics.iter().zip(&widths) {
         line += &format!(" {:>w$}", m.short);
     }
@@ -202,26 +180,15 @@ fn legend(out: &mut dyn Write, metrics: &[&Metric], failed: bool) -> io::Result<
 /// and region that failed alike collapse to one line ("all services").
 fn failures(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for a in report.accounts.iter().filter(|a| a.status != Status::Ok) {
-        let who =
-            a.id.clone()
-                .or_else(|| a.profile.as_ref().map(|p| format!("profile {p}")))
-                .unwrap_or_default();
-        writeln!(
-            out,
-            "{:<12} account {who}: {}",
-            a.status.as_str(),
-            a.error.as_deref().unwrap_or("")
-        )?;
+        let who = a.id.clone().or_else(|| a.profile.as_ref().map(|p| format!("profile {p}"))).unwrap_or_default();
+        writeln!(out, "{:<12} account {who}: {}", a.status.as_str(), a.error.as_deref().unwrap_or(""))?;
     }
     let regional = report.services.iter().filter(|s| !s.global).count();
     for status in Status::FAILURES {
         let mut groups: Vec<(&str, &str, &str, Vec<&str>)> = Vec::new();
         for c in report.failed_cells().filter(|c| c.status == status) {
             let msg = c.error.as_deref().unwrap_or("");
-            match groups
-                .iter_mut()
-                .find(|g| g.0 == c.account && g.1 == c.region && g.2 == msg)
-            {
+            match groups.iter_mut().find(|g| g.0 == c.account && g.1 == c.region && g.2 == msg) {
                 Some(g) => g.3.push(c.service.name),
                 None => groups.push((&c.account, &c.region, msg, vec![c.service.name])),
             }
@@ -232,27 +199,15 @@ fn failures(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             } else {
                 services.join(",")
             };
-            writeln!(
-                out,
-                "{:<12} {account} {region} {what}: {msg}",
-                status.as_str()
-            )?;
+            writeln!(out, "{:<12} {account} {region} {what}: {msg}", status.as_str())?;
         }
     }
     Ok(())
 }
 
 fn summary(out: &mut dyn Write, report: &Report) -> io::Result<()> {
-    let ok = report
-        .cells
-        .iter()
-        .filter(|c| c.status == Status::Ok)
-        .count();
-    let accounts = report
-        .accounts
-        .iter()
-        .filter(|a| a.status == Status::Ok)
-        .count();
+    let ok = report.cells.iter().filter(|c| c.status == Status::Ok).count();
+    let accounts = report.accounts.iter().filter(|a| a.status == Status::Ok).count();
     let failed = report.cells.len() - ok;
     write!(
         out,

@@ -5,15 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::harness::{cell, run, run_raw, Moto, ACCOUNT, ENABLED_REGIONS};
 
-const REGIONAL: [&str; 7] = [
-    "ec2",
-    "elbv2",
-    "opensearch",
-    "rds",
-    "dynamodb",
-    "cloudformation",
-    "lambda",
-];
+const REGIONAL: [&str; 7] = ["ec2", "elbv2", "opensearch", "rds", "dynamodb", "cloudformation", "lambda"];
 
 fn estate() -> Value {
     json!({"regions": {
@@ -33,25 +25,11 @@ fn estate() -> Value {
 /// Every metric of a service, zero unless `set` says otherwise.
 fn metrics(service: &str, set: &[(&str, u64)]) -> Value {
     let names: &[&str] = match service {
-        "ec2" => &[
-            "ec2_instances",
-            "ec2_instances_running",
-            "ec2_instances_running_windows",
-            "nat_gateways",
-        ],
+        "ec2" => &["ec2_instances", "ec2_instances_running", "ec2_instances_running_windows", "nat_gateways"],
         "elbv2" => &["elb_application", "elb_network", "elb_gateway"],
         "opensearch" => &["opensearch_domains"],
-        "rds" => &[
-            "rds_instances",
-            "rds_instances_oracle",
-            "rds_instances_mysql",
-            "rds_instances_sqlserver",
-        ],
-        "dynamodb" => &[
-            "dynamodb_tables",
-            "dynamodb_tables_provisioned",
-            "dynamodb_tables_on_demand",
-        ],
+        "rds" => &["rds_instances", "rds_instances_oracle", "rds_instances_mysql", "rds_instances_sqlserver"],
+        "dynamodb" => &["dynamodb_tables", "dynamodb_tables_provisioned", "dynamodb_tables_on_demand"],
         "cloudformation" => &["cloudformation_stacks"],
         "lambda" => &["lambda_functions"],
         "s3" => &["s3_buckets"],
@@ -59,10 +37,7 @@ fn metrics(service: &str, set: &[(&str, u64)]) -> Value {
     };
     let mut m = Map::new();
     for n in names {
-        assert!(
-            set.iter().all(|(k, _)| names.contains(k)),
-            "bad metric in {set:?}"
-        );
+        assert!(set.iter().all(|(k, _)| names.contains(k)), "bad metric in {set:?}");
         let v = set.iter().find(|(k, _)| k == n).map_or(0, |(_, v)| *v);
         m.insert(n.to_string(), json!(v));
     }
@@ -78,11 +53,7 @@ fn expected(region: &str, service: &str) -> Value {
             ("ec2_instances_running_windows", 1),
             ("nat_gateways", 1),
         ],
-        ("eu-west-1", "elbv2") => &[
-            ("elb_application", 2),
-            ("elb_network", 1),
-            ("elb_gateway", 1),
-        ],
+        ("eu-west-1", "elbv2") => &[("elb_application", 2), ("elb_network", 1), ("elb_gateway", 1)],
         ("eu-west-1", "opensearch") => &[("opensearch_domains", 2)],
         ("eu-west-1", "rds") => &[
             ("rds_instances", 5),
@@ -90,25 +61,19 @@ fn expected(region: &str, service: &str) -> Value {
             ("rds_instances_mysql", 1),
             ("rds_instances_sqlserver", 2),
         ],
-        ("eu-west-1", "dynamodb") => &[
-            ("dynamodb_tables", 3),
-            ("dynamodb_tables_provisioned", 2),
-            ("dynamodb_tables_on_demand", 1),
-        ],
+        ("eu-west-1", "dynamodb") => {
+            &[("dynamodb_tables", 3), ("dynamodb_tables_provisioned", 2), ("dynamodb_tables_on_demand", 1)]
+        }
         ("eu-west-1", "cloudformation") => &[("cloudformation_stacks", 2)],
         ("eu-west-1", "lambda") => &[("lambda_functions", 3)],
         ("us-east-1", "ec2") => &[("ec2_instances", 1), ("ec2_instances_running", 1)],
-        ("us-east-1", "dynamodb") => &[
-            ("dynamodb_tables", 105),
-            ("dynamodb_tables_provisioned", 60),
-            ("dynamodb_tables_on_demand", 45),
-        ],
+        ("us-east-1", "dynamodb") => {
+            &[("dynamodb_tables", 105), ("dynamodb_tables_provisioned", 60), ("dynamodb_tables_on_demand", 45)]
+        }
         ("us-east-1", "lambda") => &[("lambda_functions", 1)],
-        ("ap-southeast-2", "ec2") => &[
-            ("ec2_instances", 3),
-            ("ec2_instances_running", 1),
-            ("ec2_instances_running_windows", 1),
-        ],
+        ("ap-southeast-2", "ec2") => {
+            &[("ec2_instances", 3), ("ec2_instances_running", 1), ("ec2_instances_running_windows", 1)]
+        }
         ("ap-southeast-2", "elbv2") => &[("elb_network", 1)],
         ("ap-southeast-2", "rds") => &[("rds_instances", 1), ("rds_instances_mysql", 1)],
         ("ap-southeast-2", "cloudformation") => &[("cloudformation_stacks", 1)],
@@ -148,10 +113,7 @@ fn whole_account_overview_is_exact_in_every_format() {
     assert_eq!(report["schema_version"], 1);
     assert!(report["generated_at"].as_str().unwrap().ends_with('Z'));
     assert!(report["duration_ms"].is_u64());
-    assert_eq!(
-        report["accounts"],
-        json!([{"id": ACCOUNT, "name": null, "status": "ok", "error": null}])
-    );
+    assert_eq!(report["accounts"], json!([{"id": ACCOUNT, "name": null, "status": "ok", "error": null}]));
     assert_eq!(report["regions"], json!(ENABLED_REGIONS));
     let mut want = Vec::new();
     for region in ENABLED_REGIONS {
@@ -165,22 +127,13 @@ fn whole_account_overview_is_exact_in_every_format() {
     // Metrics keep registry order, not alphabetical order.
     let totals_at = r.stdout.find("\"totals\"").unwrap();
     let tail = &r.stdout[totals_at..];
-    assert!(
-        tail.find("ec2_instances_running_windows").unwrap() < tail.find("nat_gateways").unwrap()
-    );
+    assert!(tail.find("ec2_instances_running_windows").unwrap() < tail.find("nat_gateways").unwrap());
     assert!(tail.find("nat_gateways").unwrap() < tail.find("elb_application").unwrap());
 
     // JSON Lines: the same cells, one a line, then the totals.
-    let r = run(
-        &moto,
-        &["--format", "jsonl", "--regions", "eu-west-1,us-east-1"],
-    );
+    let r = run(&moto, &["--format", "jsonl", "--regions", "eu-west-1,us-east-1"]);
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
-    let lines: Vec<Value> = r
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> = r.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let mut want: Vec<Value> = Vec::new();
     for region in ["eu-west-1", "us-east-1"] {
         for service in REGIONAL {
@@ -194,37 +147,24 @@ fn whole_account_overview_is_exact_in_every_format() {
     assert_eq!(lines.last().unwrap()["totals"]["ec2_instances"], 5);
 
     // CSV: one row per cell and metric.
-    let r = run(
-        &moto,
-        &[
-            "--format",
-            "csv",
-            "--regions",
-            "ap-southeast-2",
-            "--services",
-            "ec2,rds,s3",
-        ],
-    );
+    let r = run(&moto, &["--format", "csv", "--regions", "ap-southeast-2", "--services", "ec2,rds,s3"]);
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
     assert_eq!(
         r.stdout,
-        "account,region,service,metric,value,status\n\
-         123456789012,ap-southeast-2,ec2,ec2_instances,3,ok\n\
-         123456789012,ap-southeast-2,ec2,ec2_instances_running,1,ok\n\
-         123456789012,ap-southeast-2,ec2,ec2_instances_running_windows,1,ok\n\
-         123456789012,ap-southeast-2,ec2,nat_gateways,0,ok\n\
-         123456789012,ap-southeast-2,rds,rds_instances,1,ok\n\
-         123456789012,ap-southeast-2,rds,rds_instances_oracle,0,ok\n\
-         123456789012,ap-southeast-2,rds,rds_instances_mysql,1,ok\n\
-         123456789012,ap-southeast-2,rds,rds_instances_sqlserver,0,ok\n\
-         123456789012,global,s3,s3_buckets,3,ok\n"
+        "account,region,service,metric,value,status,account_name\n\
+         123456789012,ap-southeast-2,ec2,ec2_instances,3,ok,\n\
+         123456789012,ap-southeast-2,ec2,ec2_instances_running,1,ok,\n\
+         123456789012,ap-southeast-2,ec2,ec2_instances_running_windows,1,ok,\n\
+         123456789012,ap-southeast-2,ec2,nat_gateways,0,ok,\n\
+         123456789012,ap-southeast-2,rds,rds_instances,1,ok,\n\
+         123456789012,ap-southeast-2,rds,rds_instances_oracle,0,ok,\n\
+         123456789012,ap-southeast-2,rds,rds_instances_mysql,1,ok,\n\
+         123456789012,ap-southeast-2,rds,rds_instances_sqlserver,0,ok,\n\
+         123456789012,global,s3,s3_buckets,3,ok,\n"
     );
 
     // Table: rows only for regions with something, a total row, a legend.
-    let r = run(
-        &moto,
-        &["--regions", "eu-west-1,us-east-1,ap-southeast-2,sa-east-1"],
-    );
+    let r = run(&moto, &["--regions", "eu-west-1,us-east-1,ap-southeast-2,sa-east-1"]);
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
     let table = mask_duration(&r.stdout);
     let expected_table = "\
@@ -246,43 +186,23 @@ CFN=CloudFormation stacks not deleted, LAMBDA=Lambda functions, S3=S3 buckets.
 Scanned 1 account, 4 regions, 8 services (29 cells) in X s: 29 ok.
 ";
     assert_eq!(table, expected_table, "table was:\n{table}");
-    assert!(
-        table.lines().all(|l| l.len() <= 120),
-        "wider than 120 columns"
-    );
+    assert!(table.lines().all(|l| l.len() <= 120), "wider than 120 columns");
 
     // Filters: only the named regions and services; s3 stays one global cell.
-    let r = run(
-        &moto,
-        &[
-            "--format",
-            "json",
-            "--regions",
-            "eu-west-1,ap-southeast-2",
-            "--services",
-            "s3,ec2",
-        ],
-    );
+    let r = run(&moto, &["--format", "json", "--regions", "eu-west-1,ap-southeast-2", "--services", "s3,ec2"]);
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
     let report = r.json();
     assert_eq!(report["regions"], json!(["ap-southeast-2", "eu-west-1"]));
     assert_eq!(
         report["cells"],
-        json!([
-            ok_cell("ap-southeast-2", "ec2"),
-            ok_cell("eu-west-1", "ec2"),
-            ok_cell("global", "s3")
-        ])
+        json!([ok_cell("ap-southeast-2", "ec2"), ok_cell("eu-west-1", "ec2"), ok_cell("global", "s3")])
     );
     assert_eq!(
         report["totals"],
         json!({"ec2_instances": 7, "ec2_instances_running": 4, "ec2_instances_running_windows": 2,
                "nat_gateways": 1, "s3_buckets": 3})
     );
-    assert_eq!(
-        cell(&report, ACCOUNT, "eu-west-1", "ec2")["metrics"]["ec2_instances_running_windows"],
-        1
-    );
+    assert_eq!(cell(&report, ACCOUNT, "eu-west-1", "ec2")["metrics"]["ec2_instances_running_windows"], 1);
 }
 
 /// Compares cells one by one, so a failure names the first cell that differs.
@@ -305,17 +225,7 @@ fn mask_duration(table: &str) -> String {
 #[test]
 fn a_disabled_region_is_reported_not_scanned() {
     let moto = Moto::start();
-    let r = run(
-        &moto,
-        &[
-            "--format",
-            "json",
-            "--regions",
-            "ap-east-1,eu-west-1",
-            "--services",
-            "lambda",
-        ],
-    );
+    let r = run(&moto, &["--format", "json", "--regions", "ap-east-1,eu-west-1", "--services", "lambda"]);
     assert_eq!(r.code, 1, "stderr: {}", r.stderr);
     let report = r.json();
     assert_eq!(
@@ -324,38 +234,25 @@ fn a_disabled_region_is_reported_not_scanned() {
                 "error": "region ap-east-1 is not enabled for this account",
                 "metrics": {"lambda_functions": null}})
     );
-    assert_eq!(
-        cell(&report, ACCOUNT, "eu-west-1", "lambda")["status"],
-        "ok"
-    );
+    assert_eq!(cell(&report, ACCOUNT, "eu-west-1", "lambda")["status"], "ok");
     assert_eq!(report["totals"], json!({"lambda_functions": 0}));
 
     let r = run(
         &moto,
-        &[
-            "--format",
-            "csv",
-            "--regions",
-            "ap-east-1",
-            "--services",
-            "lambda",
-            "--ignore-errors",
-            "unavailable",
-        ],
+        &["--format", "csv", "--regions", "ap-east-1", "--services", "lambda", "--ignore-errors", "unavailable"],
     );
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
     assert_eq!(
         r.stdout,
-        "account,region,service,metric,value,status\n123456789012,ap-east-1,lambda,lambda_functions,,unavailable\n"
+        "account,region,service,metric,value,status,account_name\n123456789012,ap-east-1,lambda,lambda_functions,,unavailable,\n"
     );
 
-    let r = run(
-        &moto,
-        &["--regions", "ap-east-1", "--services", "lambda,ec2"],
-    );
+    let r = run(&moto, &["--regions", "ap-east-1", "--services", "lambda,ec2"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stdout.contains("unavailable  123456789012 ap-east-1 all services: region ap-east-1 is not enabled for this account\n"),
+        r.stdout.contains(
+            "unavailable  123456789012 ap-east-1 all services: region ap-east-1 is not enabled for this account\n"
+        ),
         "{}",
         r.stdout
     );
@@ -368,11 +265,7 @@ fn bad_input_gets_one_line_and_exit_2() {
     let url = moto.url();
     let dir = tempdir();
     let config = dir.join("config");
-    std::fs::write(
-        &config,
-        "[profile alpha]\nregion = eu-west-1\n[default]\nregion = us-east-1\n",
-    )
-    .unwrap();
+    std::fs::write(&config, "[profile alpha]\nregion = eu-west-1\n[default]\nregion = us-east-1\n").unwrap();
     let config = config.to_str().unwrap();
     let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
         (
@@ -438,11 +331,7 @@ fn bad_input_gets_one_line_and_exit_2() {
     ];
     for (args, env, want) in cases {
         let r = run_raw(&args, &env);
-        assert_eq!(
-            (r.code, r.stderr.trim_end(), r.stdout.as_str()),
-            (2, want, ""),
-            "args {args:?}"
-        );
+        assert_eq!((r.code, r.stderr.trim_end(), r.stdout.as_str()), (2, want, ""), "args {args:?}");
         assert_eq!(r.stderr.lines().count(), 1, "args {args:?}");
         assert!(!r.stderr.contains("testing-secret"));
     }
@@ -450,11 +339,8 @@ fn bad_input_gets_one_line_and_exit_2() {
 }
 
 pub fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "awsummary-test-{}-{}",
-        std::process::id(),
-        crate::harness::free_port()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("awsummary-test-{}-{}", std::process::id(), crate::harness::free_port()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -478,9 +364,7 @@ fn lambda_follows_every_page() {
             Some("page-3") => (100..107, None),
             Some(other) => panic!("unexpected marker {other}"),
         };
-        let functions: Vec<Value> = range
-            .map(|i| json!({"FunctionName": format!("fn-{i}")}))
-            .collect();
+        let functions: Vec<Value> = range.map(|i| json!({"FunctionName": format!("fn-{i}")})).collect();
         let body = json!({"Functions": functions, "NextMarker": next});
         Action::Respond(Response::new(200, "application/json", body.to_string()))
     });
@@ -499,22 +383,13 @@ fn lambda_follows_every_page() {
     );
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
     let report = r.json();
-    assert_eq!(
-        cell(&report, ACCOUNT, "eu-west-1", "lambda")["metrics"],
-        json!({"lambda_functions": 107})
-    );
-    assert_eq!(
-        cell(&report, ACCOUNT, "us-east-1", "lambda")["metrics"],
-        json!({"lambda_functions": 0})
-    );
+    assert_eq!(cell(&report, ACCOUNT, "eu-west-1", "lambda")["metrics"], json!({"lambda_functions": 107}));
+    assert_eq!(cell(&report, ACCOUNT, "us-east-1", "lambda")["metrics"], json!({"lambda_functions": 0}));
     let markers: Vec<Option<String>> = proxy
         .requests()
         .iter()
         .filter(|r| r.service() == "lambda" && r.region() == "eu-west-1")
         .map(|r| r.query("Marker"))
         .collect();
-    assert_eq!(
-        markers,
-        vec![None, Some("page-2".into()), Some("page-3".into())]
-    );
+    assert_eq!(markers, vec![None, Some("page-2".into()), Some("page-3".into())]);
 }

@@ -54,14 +54,7 @@ impl Moto {
     pub fn start() -> Moto {
         let port = free_port();
         let child = Command::new(python())
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -69,10 +62,7 @@ impl Moto {
         let moto = Moto { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto server did not listen on port {port}"
-            );
+            assert!(Instant::now() < deadline, "moto server did not listen on port {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
         moto
@@ -90,11 +80,7 @@ impl Moto {
             .envs(test_env())
             .output()
             .expect("run seed.py");
-        assert!(
-            out.status.success(),
-            "seed failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "seed failed: {}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).expect("seed output")
     }
 }
@@ -107,11 +93,7 @@ impl Drop for Moto {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
 /// A clean AWS environment: test credentials, a home region, no config files,
@@ -121,14 +103,8 @@ pub fn test_env() -> Vec<(&'static str, String)> {
         ("AWS_ACCESS_KEY_ID", "testing".into()),
         ("AWS_SECRET_ACCESS_KEY", "testing-secret".into()),
         ("AWS_REGION", "us-east-1".into()),
-        (
-            "AWS_CONFIG_FILE",
-            "/nonexistent/awsummary-test-config".into(),
-        ),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/awsummary-test-credentials".into(),
-        ),
+        ("AWS_CONFIG_FILE", "/nonexistent/awsummary-test-config".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/awsummary-test-credentials".into()),
         ("AWS_EC2_METADATA_DISABLED", "true".into()),
     ]
 }
@@ -163,12 +139,8 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}): {}\nstderr: {}",
-                self.stdout, self.stderr
-            )
-        })
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
     }
 }
 
@@ -184,12 +156,7 @@ impl From<Output> for Run {
 
 /// Runs awsummary against `moto` with extra arguments.
 pub fn run(moto: &Moto, args: &[&str]) -> Run {
-    bin()
-        .args(["--endpoint-url", &moto.url()])
-        .args(args)
-        .output()
-        .expect("run awsummary")
-        .into()
+    bin().args(["--endpoint-url", &moto.url()]).args(args).output().expect("run awsummary").into()
 }
 
 /// Runs awsummary with exactly these arguments and extra environment.

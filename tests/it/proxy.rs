@@ -24,10 +24,7 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// (region, service) from `Credential=AKID/date/region/service/aws4_request`.
@@ -35,10 +32,7 @@ impl Request {
         let auth = self.header("authorization").unwrap_or_default();
         let cred = auth.split("Credential=").nth(1).unwrap_or_default();
         let parts: Vec<&str> = cred.split(['/', ',']).collect();
-        (
-            parts.get(2).unwrap_or(&"").to_string(),
-            parts.get(3).unwrap_or(&"").to_string(),
-        )
+        (parts.get(2).unwrap_or(&"").to_string(), parts.get(3).unwrap_or(&"").to_string())
     }
 
     pub fn region(&self) -> String {
@@ -79,11 +73,7 @@ pub struct Response {
 
 impl Response {
     pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
-        Response {
-            status,
-            content_type: content_type.into(),
-            body: body.into(),
-        }
+        Response { status, content_type: content_type.into(), body: body.into() }
     }
 
     pub fn json(status: u16, body: &str) -> Response {
@@ -112,8 +102,7 @@ impl Proxy {
     pub fn start(upstream_port: u16) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().unwrap().port();
-        let rule: Arc<Mutex<Arc<Rule>>> =
-            Arc::new(Mutex::new(Arc::new(|_: &Request| Action::Forward)));
+        let rule: Arc<Mutex<Arc<Rule>>> = Arc::new(Mutex::new(Arc::new(|_: &Request| Action::Forward)));
         let log = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (r, l, s) = (rule.clone(), log.clone(), stop.clone());
@@ -127,12 +116,7 @@ impl Proxy {
                 thread::spawn(move || serve(conn, upstream_port, r, l));
             }
         });
-        Proxy {
-            port,
-            rule,
-            log,
-            stop,
-        }
+        Proxy { port, rule, log, stop }
     }
 
     pub fn url(&self) -> String {
@@ -156,12 +140,7 @@ impl Drop for Proxy {
     }
 }
 
-fn serve(
-    conn: TcpStream,
-    upstream: u16,
-    rule: Arc<Mutex<Arc<Rule>>>,
-    log: Arc<Mutex<Vec<Request>>>,
-) {
+fn serve(conn: TcpStream, upstream: u16, rule: Arc<Mutex<Arc<Rule>>>, log: Arc<Mutex<Vec<Request>>>) {
     let mut reader = BufReader::new(conn.try_clone().expect("clone stream"));
     let mut writer = conn;
     while let Some(req) = read_request(&mut reader) {
@@ -184,11 +163,7 @@ fn serve(
             response.content_type,
             response.body.len()
         );
-        if writer
-            .write_all(head.as_bytes())
-            .and_then(|_| writer.write_all(&response.body))
-            .is_err()
-        {
+        if writer.write_all(head.as_bytes()).and_then(|_| writer.write_all(&response.body)).is_err() {
             return;
         }
     }
@@ -210,12 +185,7 @@ fn read_request(reader: &mut impl BufRead) -> Option<Request> {
         .unwrap_or(0);
     let mut body = vec![0; len];
     reader.read_exact(&mut body).ok()?;
-    Some(Request {
-        method,
-        target,
-        headers,
-        body,
-    })
+    Some(Request { method, target, headers, body })
 }
 
 fn read_headers(reader: &mut impl BufRead) -> Option<Vec<(String, String)>> {
@@ -251,12 +221,7 @@ fn forward(req: &Request, upstream: u16) -> Option<Response> {
     reader.read_line(&mut status_line).ok()?;
     let status: u16 = status_line.split_whitespace().nth(1)?.parse().ok()?;
     let headers = read_headers(&mut reader)?;
-    let get = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
+    let get = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
     let mut body = Vec::new();
     if get("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
         loop {
@@ -277,9 +242,5 @@ fn forward(req: &Request, upstream: u16) -> Option<Response> {
         reader.read_to_end(&mut body).ok()?;
     }
     let content_type = get("content-type").unwrap_or_else(|| "application/octet-stream".into());
-    Some(Response {
-        status,
-        content_type,
-        body,
-    })
+    Some(Response { status, content_type, body })
 }
