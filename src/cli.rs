@@ -36,8 +36,8 @@ pub struct Args {
           value_parser = PossibleValuesParser::new(collect::names()))]
     pub services: Vec<String>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    /// Output format (the last one given wins).
+    #[arg(long, value_enum, default_value_t = Format::Table, overrides_with = "format")]
     pub format: Format,
 
     /// Scan every ACTIVE account of the AWS Organization, through AssumeRole.

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime};
 use aws_config::{Region, SdkConfig};
 use tokio::sync::{mpsc, Semaphore};
 
-use crate::collect::{Service, GLOBAL_REGION};
+use crate::collect::{Service, Target, GLOBAL_REGION};
 use crate::report::{Account, Cell, Report};
 use crate::scope::{self, ConfigOptions};
 use crate::status::{Failure, Status};
@@ -368,7 +368,8 @@ async fn run_cell(
     service: &'static Service,
 ) {
     let limit = shared.plan.cell_timeout;
-    let result = shared.limited(tokio::time::timeout(limit, (service.collect)(config))).await;
+    let target = Target::new(config, format!("{}-{region}-{account}", service.name));
+    let result = shared.limited(tokio::time::timeout(limit, (service.collect)(target))).await;
     let cell = match result {
         None => return, // interrupted before it started; the aggregator marks it cancelled
         Some(Ok(Ok(counts))) => {

@@ -1,20 +1,19 @@
 //! CloudFormation stacks that exist (every status but `DELETE_COMPLETE`).
 
 use aws_sdk_cloudformation::types::StackStatus;
-use aws_sdk_cloudformation::Client;
 
-use super::{boxed, count_items, CellConfig, Counts, Metric, Service};
+use super::{boxed, client, count_items, Counts, Metric, Service, Target};
 use crate::status::Failure;
 
 pub const SERVICE: Service = Service {
     name: "cloudformation",
     metrics: &[Metric { name: "cloudformation_stacks", short: "CFN", help: "CloudFormation stacks not deleted" }],
     global: false,
-    collect: |cfg| boxed(collect(cfg)),
+    collect: |target| boxed(collect(target)),
 };
 
-async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
-    let client = Client::new(&cfg);
+async fn collect(target: Target) -> Result<Counts, Failure> {
+    let client = client!(aws_sdk_cloudformation, target);
     let mut stacks = 0;
     let items = client.list_stacks().into_paginator().items().send();
     count_items!(items, |stack| {

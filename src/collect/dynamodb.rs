@@ -6,10 +6,9 @@
 //! few round trips, not hundreds.
 
 use aws_sdk_dynamodb::types::BillingMode;
-use aws_sdk_dynamodb::Client;
 use futures_util::{stream, TryStreamExt};
 
-use super::{boxed, CellConfig, Counts, Metric, Service};
+use super::{boxed, client, Counts, Metric, Service, Target};
 use crate::status::Failure;
 
 pub const SERVICE: Service = Service {
@@ -28,15 +27,15 @@ pub const SERVICE: Service = Service {
         },
     ],
     global: false,
-    collect: |cfg| boxed(collect(cfg)),
+    collect: |target| boxed(collect(target)),
 };
 
 /// DescribeTable calls in flight per cell: DynamoDB's control plane allows
 /// far more, and the engine's bound on cells keeps the total in check.
 const DESCRIBES_IN_FLIGHT: usize = 32;
 
-async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
-    let client = Client::new(&cfg);
+async fn collect(target: Target) -> Result<Counts, Failure> {
+    let client = client!(aws_sdk_dynamodb, target);
     let names = client.list_tables().limit(100).into_paginator().items().send();
     let names = stream::unfold(names, |mut s| async move { s.next().await.map(|item| (item, s)) });
     let (all, on_demand) = names

@@ -3,9 +3,8 @@
 //! The two listings are independent, so they run side by side within the cell.
 
 use aws_sdk_ec2::types::{InstanceStateName, NatGatewayState};
-use aws_sdk_ec2::Client;
 
-use super::{boxed, count_items, CellConfig, Counts, Metric, Service};
+use super::{boxed, client, count_items, Counts, Metric, Service, Target};
 use crate::status::Failure;
 
 pub const SERVICE: Service = Service {
@@ -17,11 +16,11 @@ pub const SERVICE: Service = Service {
         Metric { name: "nat_gateways", short: "NAT", help: "NAT gateways pending or available" },
     ],
     global: false,
-    collect: |cfg| boxed(collect(cfg)),
+    collect: |target| boxed(collect(target)),
 };
 
-async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
-    let client = Client::new(&cfg);
+async fn collect(target: Target) -> Result<Counts, Failure> {
+    let client = client!(aws_sdk_ec2, target);
     let instances = async {
         let (mut total, mut running, mut windows) = (0, 0, 0);
         let pages = client.describe_instances().max_results(1000).into_paginator().items().send();

@@ -1,9 +1,8 @@
 //! Elastic Load Balancing v2: application, network and gateway load balancers.
 
 use aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum;
-use aws_sdk_elasticloadbalancingv2::Client;
 
-use super::{boxed, count_items, CellConfig, Counts, Metric, Service};
+use super::{boxed, client, count_items, Counts, Metric, Service, Target};
 use crate::status::Failure;
 
 pub const SERVICE: Service = Service {
@@ -14,11 +13,11 @@ pub const SERVICE: Service = Service {
         Metric { name: "elb_gateway", short: "GWLB", help: "Gateway Load Balancers" },
     ],
     global: false,
-    collect: |cfg| boxed(collect(cfg)),
+    collect: |target| boxed(collect(target)),
 };
 
-async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
-    let client = Client::new(&cfg);
+async fn collect(target: Target) -> Result<Counts, Failure> {
+    let client = client!(aws_sdk_elasticloadbalancingv2, target);
     let (mut application, mut network, mut gateway) = (0, 0, 0);
     let items = client.describe_load_balancers().page_size(400).into_paginator().items().send();
     count_items!(items, |lb| match lb.r#type() {

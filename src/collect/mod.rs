@@ -11,6 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
+use aws_sdk_sts::config::retry::{ClientRateLimiter, RetryPartition, TokenBucket};
 use futures_util::future::BoxFuture;
 
 use crate::status::Failure;
@@ -27,11 +28,41 @@ mod s3;
 /// Counts, aligned with [`Service::metrics`].
 pub type Counts = Vec<u64>;
 
-/// One account's configuration with its region set for the cell.
-pub type CellConfig = Arc<SdkConfig>;
+/// What a collector works on: one account's configuration pointed at the
+/// cell's region, and the cell's own retry state.
+///
+/// AWS throttles per account, region and service, so that is the unit of
+/// retry state too: each cell gets its own retry token bucket and adaptive
+/// rate limiter. The SDK's default would share them between every account's
+/// clients of one service and region (and keep each in a process-wide map).
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub config: Arc<SdkConfig>,
+    pub retry: RetryPartition,
+}
+
+impl Target {
+    pub fn new(config: Arc<SdkConfig>, name: String) -> Target {
+        let retry = RetryPartition::custom(name)
+            .token_bucket(TokenBucket::default())
+            .client_rate_limiter(ClientRateLimiter::default())
+            .build();
+        Target { config, retry }
+    }
+}
+
+/// A service client for a target: `client!(aws_sdk_ec2, target)`.
+macro_rules! client {
+    ($sdk:ident, $target:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from(&*$target.config).retry_partition($target.retry.clone()).build(),
+        )
+    };
+}
+pub(crate) use client;
 
 /// How a service's collector is called.
-pub type Collect = fn(CellConfig) -> BoxFuture<'static, Result<Counts, Failure>>;
+pub type Collect = fn(Target) -> BoxFuture<'static, Result<Counts, Failure>>;
 
 /// One count. `name` is the contract (JSON, CSV, Prometheus); `short` heads a
 /// table column; `help` explains it in legends and metric help texts.

@@ -1,8 +1,6 @@
 //! RDS DB instances, in all and by engine family.
 
-use aws_sdk_rds::Client;
-
-use super::{boxed, count_items, CellConfig, Counts, Metric, Service};
+use super::{boxed, client, count_items, Counts, Metric, Service, Target};
 use crate::status::Failure;
 
 pub const SERVICE: Service = Service {
@@ -14,11 +12,11 @@ pub const SERVICE: Service = Service {
         Metric { name: "rds_instances_sqlserver", short: "MSSQL", help: "RDS DB instances running SQL Server" },
     ],
     global: false,
-    collect: |cfg| boxed(collect(cfg)),
+    collect: |target| boxed(collect(target)),
 };
 
-async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
-    let client = Client::new(&cfg);
+async fn collect(target: Target) -> Result<Counts, Failure> {
+    let client = client!(aws_sdk_rds, target);
     let (mut all, mut oracle, mut mysql, mut sqlserver) = (0, 0, 0, 0);
     let items = client.describe_db_instances().max_records(100).into_paginator().items().send();
     count_items!(items, |db| {

@@ -1,19 +1,17 @@
 //! S3 buckets: an account-wide listing, so one cell per account (region `global`).
 
-use aws_sdk_s3::Client;
-
-use super::{boxed, count_items, CellConfig, Counts, Metric, Service};
+use super::{boxed, client, count_items, Counts, Metric, Service, Target};
 use crate::status::Failure;
 
 pub const SERVICE: Service = Service {
     name: "s3",
     metrics: &[Metric { name: "s3_buckets", short: "S3", help: "S3 buckets" }],
     global: true,
-    collect: |cfg| boxed(collect(cfg)),
+    collect: |target| boxed(collect(target)),
 };
 
-async fn collect(cfg: CellConfig) -> Result<Counts, Failure> {
-    let client = Client::new(&cfg);
+async fn collect(target: Target) -> Result<Counts, Failure> {
+    let client = client!(aws_sdk_s3, target);
     let mut buckets = 0;
     let items = client.list_buckets().max_buckets(10_000).into_paginator().items().send();
     count_items!(items, |_bucket| buckets += 1);

@@ -176,8 +176,10 @@ fn legend(out: &mut dyn Write, metrics: &[&Metric], failed: bool) -> io::Result<
     writeln!(out, "{line}")
 }
 
-/// Failed accounts, then failed cells grouped by status. Cells of one account
-/// and region that failed alike collapse to one line ("all services").
+/// Failed accounts, then failed cells grouped by status. The cells of one
+/// account and region that failed with one status collapse to one line ("all
+/// services" when that is what failed), with the first cell's message: a region
+/// denied by an SCP is one line, not one per service.
 fn failures(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for a in report.accounts.iter().filter(|a| a.status != Status::Ok) {
         let who = a.id.clone().or_else(|| a.profile.as_ref().map(|p| format!("profile {p}"))).unwrap_or_default();
@@ -187,10 +189,9 @@ fn failures(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for status in Status::FAILURES {
         let mut groups: Vec<(&str, &str, &str, Vec<&str>)> = Vec::new();
         for c in report.failed_cells().filter(|c| c.status == status) {
-            let msg = c.error.as_deref().unwrap_or("");
-            match groups.iter_mut().find(|g| g.0 == c.account && g.1 == c.region && g.2 == msg) {
+            match groups.iter_mut().find(|g| g.0 == c.account && g.1 == c.region) {
                 Some(g) => g.3.push(c.service.name),
-                None => groups.push((&c.account, &c.region, msg, vec![c.service.name])),
+                None => groups.push((&c.account, &c.region, c.error.as_deref().unwrap_or(""), vec![c.service.name])),
             }
         }
         for (account, region, msg, services) in groups {

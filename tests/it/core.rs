@@ -319,7 +319,7 @@ fn bad_input_gets_one_line_and_exit_2() {
         (
             vec!["--profile", "beta"],
             vec![("AWS_CONFIG_FILE", config)],
-            "awsummary: profile 'beta' not found in the AWS config files; profiles: alpha, default",
+            "awsummary: profile 'beta' (--profile) not found in the AWS config files; profiles: alpha, default",
         ),
         (
             vec!["--endpoint-url", &url],

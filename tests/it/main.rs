@@ -7,3 +7,4 @@ mod proxy;
 
 mod accounts;
 mod core;
+mod faults;

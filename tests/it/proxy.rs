@@ -75,10 +75,6 @@ impl Response {
     pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
         Response { status, content_type: content_type.into(), body: body.into() }
     }
-
-    pub fn json(status: u16, body: &str) -> Response {
-        Response::new(status, "application/x-amz-json-1.0", body)
-    }
 }
 
 pub enum Action {
