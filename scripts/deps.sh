@@ -1,6 +1,8 @@
 # Sourced by scripts/test.sh and scripts/demo.sh: makes sure the AWS emulator
 # (moto's standalone server) is importable, installing it from PyPI if needed,
-# and exports AWSUMMARY_PYTHON, the interpreter the tests and demo use.
+# and exports AWSUMMARY_PYTHON, the interpreter the tests and demo use;
+# ensure_prometheus installs promtool and the Prometheus server (Debian's
+# package) for the daemon's tests.
 MOTO_SPEC='moto[server]>=5.1,<6'
 
 ensure_moto() {
@@ -24,4 +26,16 @@ ensure_moto() {
 # A free TCP port on the loopback interface.
 free_port() {
     "${AWSUMMARY_PYTHON:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+ensure_prometheus() {
+    if command -v promtool >/dev/null && command -v prometheus >/dev/null; then
+        return
+    fi
+    echo "installing prometheus (Debian package) ..." >&2
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >&2
+    command -v promtool >/dev/null && command -v prometheus >/dev/null
 }

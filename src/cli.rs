@@ -36,9 +36,9 @@ pub struct Args {
           value_parser = PossibleValuesParser::new(collect::names()))]
     pub services: Vec<String>,
 
-    /// Output format (the last one given wins).
-    #[arg(long, value_enum, default_value_t = Format::Table, overrides_with = "format")]
-    pub format: Format,
+    /// Output format [default: table; jsonl with --daemon] (the last one given wins).
+    #[arg(long, value_enum, overrides_with = "format")]
+    pub format: Option<Format>,
 
     /// Scan every ACTIVE account of the AWS Organization, through AssumeRole.
     #[arg(long)]
@@ -82,6 +82,22 @@ pub struct Args {
     /// No progress bar on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Run as a daemon: scan on a schedule and serve Prometheus metrics.
+    #[arg(long)]
+    pub daemon: bool,
+
+    /// Time between scan starts with --daemon: 3m, 90s, 1h (a late scan is never doubled) [default: 3m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub every: Option<Duration>,
+
+    /// Address of the /metrics and /healthz server with --daemon [default: 127.0.0.1:9185].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+
+    /// With --daemon: append each scan's report (--format, JSON Lines by default) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -90,6 +106,10 @@ pub enum Format {
     Json,
     Jsonl,
     Csv,
+    /// The Prometheus text exposition, once.
+    Prometheus,
+    /// The Go original's logrus JSON lines.
+    Logrus,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -107,6 +127,19 @@ impl Args {
         }
         // Registry order, whatever order the user typed.
         collect::SERVICES.iter().copied().filter(|s| self.services.iter().any(|n| n == s.name)).collect()
+    }
+
+    pub fn every(&self) -> Duration {
+        self.every.unwrap_or(Duration::from_secs(180))
+    }
+
+    pub fn listen(&self) -> std::net::SocketAddr {
+        self.listen.unwrap_or(std::net::SocketAddr::from(([127, 0, 0, 1], 9185)))
+    }
+
+    /// The format of the report: as given, else table (jsonl for the daemon's scan log).
+    pub fn format(&self) -> Format {
+        self.format.unwrap_or(if self.daemon { Format::Jsonl } else { Format::Table })
     }
 
     pub fn ignored(&self) -> Vec<Status> {
@@ -128,6 +161,21 @@ impl Args {
         }
         if self.profile.iter().any(|p| p.is_empty()) {
             return Err("empty profile name in --profile".into());
+        }
+        if !self.daemon {
+            let given = [
+                ("--every", self.every.is_some()),
+                ("--listen", self.listen.is_some()),
+                ("--log-file", self.log_file.is_some()),
+            ];
+            if let Some((flag, _)) = given.iter().find(|(_, set)| *set) {
+                return Err(format!("{flag} needs --daemon"));
+            }
+        } else if self.format == Some(Format::Prometheus) {
+            return Err(format!(
+                "--daemon serves Prometheus metrics on http://{}/metrics; its --format is for the scan log: table, json, jsonl, csv, logrus",
+                self.listen()
+            ));
         }
         if self.org && self.profile.len() > 1 {
             return Err(
@@ -209,6 +257,6 @@ mod tests {
         let err = Args::try_parse_from(["awsummary", "--format", "xml"]).unwrap_err();
         let line = usage_error(&err);
         assert!(!line.contains('\n'));
-        assert_eq!(line, "invalid value 'xml' for '--format <FORMAT>' [possible values: table, json, jsonl, csv]");
+        assert_eq!(line, "invalid value 'xml' for '--format <FORMAT>' [possible values: table, json, jsonl, csv, prometheus, logrus]");
     }
 }

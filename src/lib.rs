@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod collect;
+pub mod daemon;
 pub mod engine;
 pub mod exit_codes;
 pub mod render;
@@ -33,13 +34,18 @@ pub async fn run(args: Args) -> ExitCode {
         return unusable(&problem);
     }
     let plan = plan(&args);
+    if args.daemon {
+        return daemon::run(&args, plan).await;
+    }
     let report = match engine::scan(plan, shutdown_signal()).await {
         Ok(report) => report,
         Err(problem) => return unusable(&problem),
     };
 
+    let mut tally = render::prometheus::ScanTally::default();
+    tally.record(Some(&report), &args.ignored());
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let written = render::exporter(args.format).write(&report, &mut out).and_then(|_| out.flush());
+    let written = render::exporter(args.format(), tally).write(&report, &mut out).and_then(|_| out.flush());
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("awsummary: cannot write the report: {e}");
@@ -110,7 +116,7 @@ pub fn plan(args: &Args) -> engine::Plan {
             max_attempts: args.max_attempts,
             attempt_timeout: ATTEMPT_TIMEOUT.min(args.timeout),
         },
-        progress: !args.quiet,
+        progress: !args.quiet && !args.daemon,
     }
 }
 

@@ -11,18 +11,24 @@ use crate::report::{Cell, Report};
 mod csv;
 mod json;
 mod jsonl;
+mod logrus;
+pub mod prometheus;
 mod table;
 
 pub trait Exporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
 }
 
-pub fn exporter(format: Format) -> Box<dyn Exporter> {
+/// The exporter of a format. `tally` is what `awsummary_scans_total` reports
+/// (the daemon's running count; for one run, that run alone).
+pub fn exporter(format: Format, tally: prometheus::ScanTally) -> Box<dyn Exporter> {
     match format {
         Format::Table => Box::new(table::Table),
         Format::Json => Box::new(json::Json),
         Format::Jsonl => Box::new(jsonl::Jsonl),
         Format::Csv => Box::new(csv::Csv),
+        Format::Prometheus => Box::new(prometheus::Prometheus { tally }),
+        Format::Logrus => Box::new(logrus::Logrus),
     }
 }
 

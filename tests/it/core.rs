@@ -274,7 +274,7 @@ fn bad_input_gets_one_line_and_exit_2() {
         (
             vec!["--format", "xml"],
             vec![],
-            "awsummary: invalid value 'xml' for '--format <FORMAT>' [possible values: table, json, jsonl, csv]",
+            "awsummary: invalid value 'xml' for '--format <FORMAT>' [possible values: table, json, jsonl, csv, prometheus, logrus]",
         ),
         (
             vec!["--services", "ec2,ecs"],
@@ -325,6 +325,17 @@ fn bad_input_gets_one_line_and_exit_2() {
             vec!["--endpoint-url", &url],
             vec![("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")],
             "awsummary: no AWS credentials found: set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`",
+        ),
+        (vec!["--every", "1m"], vec![], "awsummary: --every needs --daemon"),
+        (
+            vec!["--daemon", "--format", "prometheus", "--listen", "127.0.0.1:9"],
+            vec![],
+            "awsummary: --daemon serves Prometheus metrics on http://127.0.0.1:9/metrics; its --format is for the scan log: table, json, jsonl, csv, logrus",
+        ),
+        (
+            vec!["--daemon", "--listen", "localhost"],
+            vec![],
+            "awsummary: invalid value 'localhost' for '--listen <ADDR>': invalid socket address syntax",
         ),
         (
             vec!["--ignore-errors", "fine"],

@@ -7,4 +7,5 @@ mod proxy;
 
 mod accounts;
 mod core;
+mod daemon;
 mod faults;
