@@ -60,8 +60,8 @@ pub struct Args {
     #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub exclude_accounts: Vec<String>,
 
-    /// AWS calls in flight at once, across all accounts, regions and services.
-    #[arg(long, value_name = "N", default_value_t = 128,
+    /// Cells (account, region, service) in flight at once, across all accounts.
+    #[arg(long, value_name = "N", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub concurrency: u32,
 

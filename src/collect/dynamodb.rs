@@ -30,9 +30,10 @@ pub const SERVICE: Service = Service {
     collect: |target| boxed(collect(target)),
 };
 
-/// DescribeTable calls in flight per cell: DynamoDB's control plane allows
-/// far more, and the engine's bound on cells keeps the total in check.
-const DESCRIBES_IN_FLIGHT: usize = 32;
+/// DescribeTable calls in flight per cell: one page of names (100), so each
+/// page costs one round trip more, not a hundred. Throttling, should a large
+/// account meet it, is absorbed by the cell's adaptive retries.
+const DESCRIBES_IN_FLIGHT: usize = 100;
 
 async fn collect(target: Target) -> Result<Counts, Failure> {
     let client = client!(aws_sdk_dynamodb, target);
