@@ -117,6 +117,13 @@ pub async fn scan(plan: Plan, shutdown: impl Future<Output = ()>) -> Result<Repo
     tokio::spawn(discover(shared));
 
     let gathered = aggregate(rx, &permits, shutdown, plan.progress).await;
+    assemble(&plan, gathered, generated_at, started)
+}
+
+/// Turns what the aggregator gathered into a report: unfinished work becomes
+/// `cancelled`, `--accounts` ids never reached become failed accounts, and a
+/// scan where no account could be reached is an error.
+fn assemble(plan: &Plan, gathered: Gathered, generated_at: SystemTime, started: Instant) -> Result<Report, String> {
     let Gathered { mut accounts, mut cells, planned, pending, interrupted, fatal } = gathered;
     if let Some(reason) = fatal {
         return Err(reason);
@@ -171,7 +178,6 @@ pub async fn scan(plan: Plan, shutdown: impl Future<Output = ()>) -> Result<Repo
     });
     let mut regions: Vec<String> =
         cells.iter().filter(|c| c.region != GLOBAL_REGION).map(|c| c.region.clone()).collect();
-    regions.dedup();
     regions.sort();
     regions.dedup();
     Ok(Report {
