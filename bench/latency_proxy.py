@@ -7,12 +7,13 @@ the emulator look like AWS seen from a European client: each answer is delayed
 by the round-trip time of the region it was signed for (RTT table below). The
 first time a request is seen it is forwarded to moto and the answer cached; a
 repeat is answered from the cache, so moto's own slowness on large listings
-does not distort the figures. Requests are keyed by access key, method, path
-and body (not by signature or date headers); AssumeRole answers are cached too,
+does not distort the figures. Requests are keyed by access key, region,
+service, operation, method, path and body (not by signature or date headers); AssumeRole answers are cached too,
 so a member account keeps one access key across runs.
 
 Control endpoints (unsigned, on the same port): GET /__stats and /__log return
-JSON since the last POST /__reset.
+JSON since the last POST /__reset; log entries carry start and end times in
+seconds since the reset, for a timeline of a run.
 """
 import argparse
 import asyncio
@@ -45,13 +46,14 @@ class Proxy:
         self.akid_account = {}
         self.log = []
         self.hits = self.misses = 0
+        self.t0 = time.monotonic()
 
     async def handle(self, method, target, headers, body):
         if target.startswith("/__"):
             return self.control(method, target)
         akid, region, service = scope(headers)
         op = operation(target, headers, body)
-        key = (akid, method, target, body)
+        key = (akid, region, service, op, method, target, body)
         started = time.monotonic()
         cached = self.cache.get(key)
         if cached is None:
@@ -66,17 +68,20 @@ class Proxy:
                     self.akid_account[new.group(1).decode()] = role.group(1).decode()
         else:
             self.hits += 1
-        self.log.append({"akid": akid, "account": self.akid_account.get(akid), "region": region,
-                         "service": service, "op": op})
+        entry = {"akid": akid, "account": self.akid_account.get(akid), "region": region, "service": service,
+                 "op": op, "start": round(started - self.t0, 4)}
+        self.log.append(entry)
         delay = rtt(region, service) - (time.monotonic() - started)
         if delay > 0:
             await asyncio.sleep(delay)
+        entry["end"] = round(time.monotonic() - self.t0, 4)
         return cached
 
     def control(self, method, target):
         if target.startswith("/__reset"):
             self.log = []
             self.hits = self.misses = 0
+            self.t0 = time.monotonic()
             return 200, "application/json", b"{}"
         if target.startswith("/__log"):
             return 200, "application/json", json.dumps(self.log).encode()

@@ -7,17 +7,27 @@ totals as JSON. It is here to be measured against, not to be used.
 """
 import argparse
 import json
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 
 ENDPOINT = None
+LOCAL = threading.local()
 
 
 def client(creds, service, region):
-    session = boto3.session.Session(**creds)
-    return session.client(service, region_name=region, endpoint_url=ENDPOINT)
+    """Sessions are not thread-safe: one per thread and account, clients cached."""
+    if not hasattr(LOCAL, "clients"):
+        LOCAL.sessions, LOCAL.clients = {}, {}
+    account = creds.get("aws_access_key_id")
+    key = (account, service, region)
+    if key not in LOCAL.clients:
+        if account not in LOCAL.sessions:
+            LOCAL.sessions[account] = boto3.session.Session(**creds)
+        LOCAL.clients[key] = LOCAL.sessions[account].client(service, region_name=region, endpoint_url=ENDPOINT)
+    return LOCAL.clients[key]
 
 
 def pages(c, op, **kw):
