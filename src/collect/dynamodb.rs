@@ -6,7 +6,7 @@
 //! few round trips, not hundreds.
 
 use aws_sdk_dynamodb::types::BillingMode;
-use futures_util::{stream, TryStreamExt};
+use futures_util::{stream, StreamExt, TryStreamExt};
 
 use super::{boxed, client, Counts, Metric, Service, Target};
 use crate::status::Failure;
@@ -37,11 +37,21 @@ const DESCRIBES_IN_FLIGHT: usize = 100;
 
 async fn collect(target: Target) -> Result<Counts, Failure> {
     let client = client!(aws_sdk_dynamodb, target);
-    let names = client.list_tables().limit(100).into_paginator().items().send();
-    let names = stream::unfold(names, |mut s| async move { s.next().await.map(|item| (item, s)) });
-    let (all, on_demand) = names
-        .map_err(Failure::from)
-        .map_ok(|name| {
+    // The pager runs on its own, feeding names into a channel: were it pulled
+    // by the describes below, a full buffer of describes would hold back the
+    // next page by a round trip each time.
+    let (names_tx, names_rx) = tokio::sync::mpsc::unbounded_channel();
+    let pager = async {
+        let mut names = client.list_tables().limit(100).into_paginator().items().send();
+        while let Some(name) = names.next().await {
+            let _ = names_tx.send(name?);
+        }
+        drop(names_tx);
+        Ok::<_, Failure>(())
+    };
+    let names = stream::unfold(names_rx, |mut rx| async move { rx.recv().await.map(|name| (name, rx)) });
+    let describes = names
+        .map(|name| {
             let client = client.clone();
             async move {
                 let out = client.describe_table().table_name(name).send().await?;
@@ -49,8 +59,8 @@ async fn collect(target: Target) -> Result<Counts, Failure> {
                 Ok::<_, Failure>(mode == Some(&BillingMode::PayPerRequest))
             }
         })
-        .try_buffer_unordered(DESCRIBES_IN_FLIGHT)
-        .try_fold((0u64, 0u64), |(all, od), on_demand| async move { Ok((all + 1, od + on_demand as u64)) })
-        .await?;
+        .buffer_unordered(DESCRIBES_IN_FLIGHT)
+        .try_fold((0u64, 0u64), |(all, od), on_demand| async move { Ok((all + 1, od + on_demand as u64)) });
+    let ((), (all, on_demand)) = tokio::try_join!(pager, describes)?;
     Ok(vec![all, all - on_demand, on_demand])
 }
