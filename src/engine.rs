@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_config::{Region, SdkConfig};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use crate::collect::{Service, Target, GLOBAL_REGION};
 use crate::report::{Account, Cell, Report};
@@ -338,21 +338,10 @@ fn run_account(
     let regional: Vec<&'static Service> = plan.services.iter().copied().filter(|s| !s.global).collect();
     let global: Vec<&'static Service> = plan.services.iter().copied().filter(|s| s.global).collect();
     let mut keys = Vec::new();
-    let mut work: Vec<(String, Arc<SdkConfig>, &'static Service)> = Vec::new();
     for region in &scan {
-        let regional_config = Arc::new(config.to_builder().region(Region::new(region.clone())).build());
-        for service in &regional {
-            keys.push((id.clone(), region.clone(), service.name));
-            work.push((region.clone(), regional_config.clone(), *service));
-        }
+        keys.extend(regional.iter().map(|s| (id.clone(), region.clone(), s.name)));
     }
-    if !global.is_empty() {
-        let home = Arc::new(config.clone());
-        for service in &global {
-            keys.push((id.clone(), GLOBAL_REGION.to_string(), service.name));
-            work.push((GLOBAL_REGION.to_string(), home.clone(), *service));
-        }
-    }
+    keys.extend(global.iter().map(|s| (id.clone(), GLOBAL_REGION.to_string(), s.name)));
     for region in &disabled {
         for service in &regional {
             let why = Failure::new(Status::Unavailable, format!("region {region} is not enabled for this account"));
@@ -360,29 +349,52 @@ fn run_account(
         }
     }
     shared.send(Event::Planned(keys));
-    for (region, config, service) in work {
-        tokio::spawn(run_cell(shared.clone(), id.clone(), region, config, service));
+    tokio::spawn(start_cells(shared.clone(), id, config, scan, regional, global));
+}
+
+/// Starts the cells of one account, each only once it holds a permit: a
+/// thousand accounts plan 120,000 cells, but only `--concurrency` of them
+/// exist as tasks (with their clients and per-region configs) at any time.
+async fn start_cells(
+    shared: Arc<Shared>,
+    id: String,
+    config: SdkConfig,
+    regions: Vec<String>,
+    regional: Vec<&'static Service>,
+    global: Vec<&'static Service>,
+) {
+    let home = Arc::new(config.clone());
+    let by_region = regions.into_iter().map(|region| {
+        let regional_config = Arc::new(config.to_builder().region(Region::new(region.clone())).build());
+        (region, regional_config, regional.clone())
+    });
+    let work = by_region.chain(std::iter::once((GLOBAL_REGION.to_string(), home, global)));
+    for (region, config, services) in work {
+        for service in services {
+            // A closed semaphore means the scan was stopped: what is left stays planned, i.e. cancelled.
+            let Ok(permit) = shared.permits.clone().acquire_owned().await else { return };
+            tokio::spawn(run_cell(shared.clone(), id.clone(), region.clone(), config.clone(), service, permit));
+        }
     }
 }
 
-/// One cell: wait for a permit, collect under the cell timeout, report.
+/// One cell, holding its permit: collect under the cell timeout, report.
 async fn run_cell(
     shared: Arc<Shared>,
     account: String,
     region: String,
     config: Arc<SdkConfig>,
     service: &'static Service,
+    permit: OwnedSemaphorePermit,
 ) {
     let limit = shared.plan.cell_timeout;
     let target = Target::new(config, format!("{}-{region}-{account}", service.name));
-    let result = shared.limited(tokio::time::timeout(limit, (service.collect)(target))).await;
+    let result = tokio::time::timeout(limit, (service.collect)(target)).await;
+    drop(permit);
     let cell = match result {
-        None => return, // interrupted before it started; the aggregator marks it cancelled
-        Some(Ok(Ok(counts))) => {
-            Cell { account, region, service, status: Status::Ok, error: None, counts: Some(counts) }
-        }
-        Some(Ok(Err(failure))) => failed_cell(account, region, service, failure),
-        Some(Err(_elapsed)) => {
+        Ok(Ok(counts)) => Cell { account, region, service, status: Status::Ok, error: None, counts: Some(counts) },
+        Ok(Err(failure)) => failed_cell(account, region, service, failure),
+        Err(_elapsed) => {
             let why = format!("no result within {}", humantime::format_duration(limit));
             failed_cell(account, region, service, Failure::new(Status::Timeout, why))
         }
