@@ -5,9 +5,12 @@
 //! reporting. Every account's discovery and every cell run as tasks under one
 //! [`Semaphore`] (`--concurrency`), so ten accounts cost about as much wall time
 //! as one. Accounts are pipelined: an account's cells start as soon as its own
-//! regions are known, without waiting for the other accounts. Tasks send what
-//! they find over a channel to a single aggregator ([`aggregate`]) that owns all
-//! state; nothing else is shared and mutable. Interrupting a scan closes the
+//! regions are known, without waiting for the other accounts; a cell becomes a
+//! task only once it holds its permit, so memory follows `--concurrency`, not
+//! the size of the estate. Tasks send what they find over a channel to a single
+//! aggregator ([`aggregate`]) that owns all results; the only other shared,
+//! mutable state is the set of account ids already claimed, so that an account
+//! reached through two profiles is scanned once. Interrupting a scan closes the
 //! semaphore (no new calls start) and the aggregator reports unfinished cells as
 //! `cancelled`.
 
