@@ -339,45 +339,46 @@ fn run_account(
     shared.send(Event::Account(token, Some(account)));
 
     let regional: Vec<&'static Service> = plan.services.iter().copied().filter(|s| !s.global).collect();
-    let global: Vec<&'static Service> = plan.services.iter().copied().filter(|s| s.global).collect();
-    let mut keys = Vec::new();
-    for region in &scan {
-        keys.extend(regional.iter().map(|s| (id.clone(), region.clone(), s.name)));
-    }
-    keys.extend(global.iter().map(|s| (id.clone(), GLOBAL_REGION.to_string(), s.name)));
+    let global = plan.services.iter().copied().filter(|s| s.global);
+    // Every cell of the account, in the order they start: regional ones region
+    // by region, then the global ones. Announced first, then started.
+    let cells: Vec<(String, &'static Service)> = scan
+        .iter()
+        .flat_map(|region| regional.iter().map(move |s| (region.clone(), *s)))
+        .chain(global.map(|s| (GLOBAL_REGION.to_string(), s)))
+        .collect();
     for region in &disabled {
         for service in &regional {
             let why = Failure::new(Status::Unavailable, format!("region {region} is not enabled for this account"));
             shared.send(Event::Cell(failed_cell(id.clone(), region.clone(), service, why)));
         }
     }
-    shared.send(Event::Planned(keys));
-    tokio::spawn(start_cells(shared.clone(), id, config, scan, regional, global));
+    shared.send(Event::Planned(cells.iter().map(|(region, s)| (id.clone(), region.clone(), s.name)).collect()));
+    tokio::spawn(start_cells(shared.clone(), id, config, cells));
 }
 
 /// Starts the cells of one account, each only once it holds a permit: a
 /// thousand accounts plan 120,000 cells, but only `--concurrency` of them
 /// exist as tasks (with their clients and per-region configs) at any time.
-async fn start_cells(
-    shared: Arc<Shared>,
-    id: String,
-    config: SdkConfig,
-    regions: Vec<String>,
-    regional: Vec<&'static Service>,
-    global: Vec<&'static Service>,
-) {
-    let home = Arc::new(config.clone());
-    let by_region = regions.into_iter().map(|region| {
-        let regional_config = Arc::new(config.to_builder().region(Region::new(region.clone())).build());
-        (region, regional_config, regional.clone())
-    });
-    let work = by_region.chain(std::iter::once((GLOBAL_REGION.to_string(), home, global)));
-    for (region, config, services) in work {
-        for service in services {
-            // A closed semaphore means the scan was stopped: what is left stays planned, i.e. cancelled.
-            let Ok(permit) = shared.permits.clone().acquire_owned().await else { return };
-            tokio::spawn(run_cell(shared.clone(), id.clone(), region.clone(), config.clone(), service, permit));
-        }
+async fn start_cells(shared: Arc<Shared>, id: String, config: SdkConfig, cells: Vec<(String, &'static Service)>) {
+    // One config per region, shared by that region's cells; built when first needed.
+    let mut current: Option<(String, Arc<SdkConfig>)> = None;
+    for (region, service) in cells {
+        let cell_config = match &current {
+            Some((r, c)) if *r == region => c.clone(),
+            _ => {
+                let c = if region == GLOBAL_REGION {
+                    Arc::new(config.clone())
+                } else {
+                    Arc::new(config.to_builder().region(Region::new(region.clone())).build())
+                };
+                current = Some((region.clone(), c.clone()));
+                c
+            }
+        };
+        // A closed semaphore means the scan was stopped: what is left stays planned, i.e. cancelled.
+        let Ok(permit) = shared.permits.clone().acquire_owned().await else { return };
+        tokio::spawn(run_cell(shared.clone(), id.clone(), region, cell_config, service, permit));
     }
 }
 
