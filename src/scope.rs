@@ -4,13 +4,20 @@
 //! (one role session per account per run with `--org`), and every per-region
 //! client of that account is built from it, sharing its HTTP connection pool.
 //! Opt-in regions differ between accounts, so every account discovers its own.
+//!
+//! Every configuration shares one HTTP client ([`http_client`]): one connection
+//! pool and one TLS setup for the whole process.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
+use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 
 use crate::status::{Failure, Status};
 
@@ -39,10 +46,54 @@ fn retry_config(max_attempts: u32) -> RetryConfig {
     RetryConfig::adaptive().with_max_attempts(max_attempts).with_retry_spec(aws_smithy_types::retry::RetrySpec::v2_1())
 }
 
+/// The process's one HTTP client: the SDK's default (hyper 1, rustls, proxy
+/// settings from the environment), built once.
+///
+/// Left to itself the SDK gives every service client its own default HTTP
+/// client, each with its own connection pool; a cell is one service client, so
+/// that was a new connection per (account, region, service), 120,000 at 1,000
+/// accounts. Shared, connections to an endpoint are reused across cells,
+/// accounts and, in the daemon, scans; requests are signed one by one, so a
+/// connection carries no account's credentials.
+pub fn http_client() -> SharedHttpClient {
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder;
+    use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin;
+    static CLIENT: OnceLock<SharedHttpClient> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            let default = aws_smithy_runtime::client::defaults::default_http_client_plugin_v2(BehaviorVersion::latest())
+                .and_then(|plugin| plugin.runtime_components(&RuntimeComponentsBuilder::new("awsummary")).http_client())
+                .expect("the SDK's default HTTPS client is compiled in (feature default-https-client)");
+            SharedHttpClient::new(BuiltOnce(default))
+        })
+        .clone()
+}
+
+/// The shared client, minus the SDK's per-client warm-up.
+///
+/// The default client caches its connectors, but its
+/// `validate_base_client_config` builds a throwaway one (TLS configuration
+/// included: every system root certificate parsed again) each time a service
+/// client is built with it, i.e. once per cell. Profiled at 100 accounts, that
+/// was half of awsummary's CPU. This wrapper passes everything else through and
+/// skips that check: the connector is built once, on first use.
+#[derive(Debug)]
+struct BuiltOnce(SharedHttpClient);
+
+impl HttpClient for BuiltOnce {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
+}
+
 /// Loads the standard AWS configuration chain for one profile (or the default).
 pub async fn load_config(profile: Option<&str>, opts: &ConfigOptions) -> SdkConfig {
     let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config(opts.max_attempts)).timeout_config(
+        aws_config::defaults(BehaviorVersion::latest()).http_client(http_client()).retry_config(retry_config(opts.max_attempts)).timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
                 .operation_attempt_timeout(opts.attempt_timeout)

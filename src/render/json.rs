@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Exporter, JsonCell, Metrics};
-use crate::report::{rfc3339, Report};
+use crate::report::{rfc3339, Cell, Report};
 
 pub struct Json;
 
@@ -16,7 +16,7 @@ struct Document<'a> {
     duration_ms: u64,
     accounts: Vec<Account<'a>>,
     regions: &'a [String],
-    cells: Vec<JsonCell<'a>>,
+    cells: Cells<'a>,
     totals: Metrics<u64>,
 }
 
@@ -26,6 +26,16 @@ struct Account<'a> {
     name: Option<&'a str>,
     status: &'static str,
     error: Option<&'a str>,
+}
+
+/// The cells, serialized one at a time as they are written: a report of
+/// 120,000 cells is not copied into a second list first.
+struct Cells<'a>(&'a [Cell]);
+
+impl Serialize for Cells<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(JsonCell::from))
+    }
 }
 
 impl Exporter for Json {
@@ -45,7 +55,7 @@ impl Exporter for Json {
                 })
                 .collect(),
             regions: &report.regions,
-            cells: report.cells.iter().map(JsonCell::from).collect(),
+            cells: Cells(&report.cells),
             totals: Metrics(report.totals()),
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
