@@ -15,9 +15,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 
 use crate::status::{Failure, Status};
 
@@ -61,9 +61,12 @@ pub fn http_client() -> SharedHttpClient {
     static CLIENT: OnceLock<SharedHttpClient> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            let default = aws_smithy_runtime::client::defaults::default_http_client_plugin_v2(BehaviorVersion::latest())
-                .and_then(|plugin| plugin.runtime_components(&RuntimeComponentsBuilder::new("awsummary")).http_client())
-                .expect("the SDK's default HTTPS client is compiled in (feature default-https-client)");
+            let default =
+                aws_smithy_runtime::client::defaults::default_http_client_plugin_v2(BehaviorVersion::latest())
+                    .and_then(|plugin| {
+                        plugin.runtime_components(&RuntimeComponentsBuilder::new("awsummary")).http_client()
+                    })
+                    .expect("the SDK's default HTTPS client is compiled in (feature default-https-client)");
             SharedHttpClient::new(BuiltOnce(default))
         })
         .clone()
@@ -92,8 +95,10 @@ impl HttpClient for BuiltOnce {
 
 /// Loads the standard AWS configuration chain for one profile (or the default).
 pub async fn load_config(profile: Option<&str>, opts: &ConfigOptions) -> SdkConfig {
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).http_client(http_client()).retry_config(retry_config(opts.max_attempts)).timeout_config(
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
+        .retry_config(retry_config(opts.max_attempts))
+        .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
                 .operation_attempt_timeout(opts.attempt_timeout)

@@ -9,3 +9,4 @@ mod accounts;
 mod core;
 mod daemon;
 mod faults;
+mod transport;

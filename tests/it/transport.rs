@@ -1,0 +1,38 @@
+//! How awsummary uses the network: one connection pool for the whole process.
+//!
+//! Every cell builds its own service client; were each to bring its own HTTP
+//! client (the SDK's default), every cell would open a new connection, which
+//! against real AWS is a TCP and TLS handshake per (account, region, service).
+
+use serde_json::json;
+
+use crate::harness::{bin, Moto, Run};
+use crate::proxy::Proxy;
+
+/// One cell at a time over a whole account (20 regions, 141 cells): every
+/// request after the first rides a connection that an earlier cell opened.
+/// At most 3 requests are ever in flight at once here (the 3 DescribeTable
+/// calls of eu-west-1; EC2 lists instances and NAT gateways side by side), so
+/// the pool needs 3 connections, plus at most one opened while a finished
+/// response's connection was on its way back to the pool; a client per cell
+/// would open at least one per cell, 141.
+#[test]
+fn connections_are_reused_across_cells() {
+    let moto = Moto::start();
+    moto.seed(&json!({"regions": {"eu-west-1": {"ddb_provisioned": 2, "ddb_on_demand": 1, "ec2_running": 1}}}));
+    let proxy = Proxy::start(moto.port);
+    let run: Run = bin()
+        .args(["--endpoint-url", &proxy.url(), "--concurrency", "1", "--format", "json"])
+        .output()
+        .expect("run awsummary")
+        .into();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["cells"].as_array().unwrap().len(), 141);
+    assert_eq!(report["totals"]["dynamodb_tables"], 3);
+    assert_eq!(report["totals"]["ec2_instances"], 1);
+    let requests = proxy.requests().len();
+    assert!(requests >= 141 + 20 + 3, "{requests} requests");
+    let connections = proxy.connections();
+    assert!(connections <= 4, "{connections} connections for {requests} requests");
+}
