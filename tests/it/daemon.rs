@@ -73,12 +73,6 @@ impl Daemon {
         Daemon { child, port }
     }
 
-    fn scrape(&self) -> BTreeMap<String, f64> {
-        let (status, body) = http_get(self.port, "/metrics").expect("scrape");
-        assert_eq!(status, 200);
-        samples(&body)
-    }
-
     /// Waits until `awsummary_scans_total{result=...}` reaches `n`; returns that scrape.
     fn wait_scans(&self, result: &str, n: f64) -> BTreeMap<String, f64> {
         let key = format!("awsummary_scans_total{{result=\"{result}\"}}");
