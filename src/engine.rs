@@ -69,7 +69,7 @@ enum Event {
     Fatal(String),
 }
 
-type CellKey = (String, String, &'static str);
+type CellKey = (Arc<str>, Arc<str>, &'static str);
 
 struct Shared {
     plan: Plan,
@@ -172,15 +172,15 @@ fn assemble(plan: &Plan, gathered: Gathered, generated_at: SystemTime, started: 
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
     let order = |s: &'static Service| plan.services.iter().position(|x| std::ptr::eq(*x, s));
     cells.sort_by(|a, b| {
-        (&a.account, a.region == GLOBAL_REGION, &a.region, order(a.service)).cmp(&(
+        (&a.account, &*a.region == GLOBAL_REGION, &a.region, order(a.service)).cmp(&(
             &b.account,
-            b.region == GLOBAL_REGION,
+            &*b.region == GLOBAL_REGION,
             &b.region,
             order(b.service),
         ))
     });
     let mut regions: Vec<String> =
-        cells.iter().filter(|c| c.region != GLOBAL_REGION).map(|c| c.region.clone()).collect();
+        cells.iter().filter(|c| &*c.region != GLOBAL_REGION).map(|c| c.region.to_string()).collect();
     regions.sort();
     regions.dedup();
     Ok(Report {
@@ -202,7 +202,7 @@ fn account_label(a: &Account) -> String {
     }
 }
 
-fn failed_cell(account: String, region: String, service: &'static Service, failure: Failure) -> Cell {
+fn failed_cell(account: Arc<str>, region: Arc<str>, service: &'static Service, failure: Failure) -> Cell {
     Cell { account, region, service, status: failure.status, error: Some(failure.message), counts: None }
 }
 
@@ -338,19 +338,25 @@ fn run_account(
     };
     shared.send(Event::Account(token, Some(account)));
 
+    let id: Arc<str> = Arc::from(id);
     let regional: Vec<&'static Service> = plan.services.iter().copied().filter(|s| !s.global).collect();
     let global = plan.services.iter().copied().filter(|s| s.global);
     // Every cell of the account, in the order they start: regional ones region
     // by region, then the global ones. Announced first, then started.
-    let cells: Vec<(String, &'static Service)> = scan
+    let global_region: Arc<str> = Arc::from(GLOBAL_REGION);
+    let cells: Vec<(Arc<str>, &'static Service)> = scan
         .iter()
-        .flat_map(|region| regional.iter().map(move |s| (region.clone(), *s)))
-        .chain(global.map(|s| (GLOBAL_REGION.to_string(), s)))
+        .flat_map(|region| {
+            let region: Arc<str> = Arc::from(region.as_str());
+            regional.iter().map(move |s| (region.clone(), *s))
+        })
+        .chain(global.map(|s| (global_region.clone(), s)))
         .collect();
     for region in &disabled {
+        let name: Arc<str> = Arc::from(region.as_str());
         for service in &regional {
             let why = Failure::new(Status::Unavailable, format!("region {region} is not enabled for this account"));
-            shared.send(Event::Cell(failed_cell(id.clone(), region.clone(), service, why)));
+            shared.send(Event::Cell(failed_cell(id.clone(), name.clone(), service, why)));
         }
     }
     shared.send(Event::Planned(cells.iter().map(|(region, s)| (id.clone(), region.clone(), s.name)).collect()));
@@ -360,17 +366,17 @@ fn run_account(
 /// Starts the cells of one account, each only once it holds a permit: a
 /// thousand accounts plan 120,000 cells, but only `--concurrency` of them
 /// exist as tasks (with their clients and per-region configs) at any time.
-async fn start_cells(shared: Arc<Shared>, id: String, config: SdkConfig, cells: Vec<(String, &'static Service)>) {
+async fn start_cells(shared: Arc<Shared>, id: Arc<str>, config: SdkConfig, cells: Vec<(Arc<str>, &'static Service)>) {
     // One config per region, shared by that region's cells; built when first needed.
-    let mut current: Option<(String, Arc<SdkConfig>)> = None;
+    let mut current: Option<(Arc<str>, Arc<SdkConfig>)> = None;
     for (region, service) in cells {
         let cell_config = match &current {
             Some((r, c)) if *r == region => c.clone(),
             _ => {
-                let c = if region == GLOBAL_REGION {
+                let c = if &*region == GLOBAL_REGION {
                     Arc::new(config.clone())
                 } else {
-                    Arc::new(config.to_builder().region(Region::new(region.clone())).build())
+                    Arc::new(config.to_builder().region(Region::new(region.to_string())).build())
                 };
                 current = Some((region.clone(), c.clone()));
                 c
@@ -385,8 +391,8 @@ async fn start_cells(shared: Arc<Shared>, id: String, config: SdkConfig, cells: 
 /// One cell, holding its permit: collect under the cell timeout, report.
 async fn run_cell(
     shared: Arc<Shared>,
-    account: String,
-    region: String,
+    account: Arc<str>,
+    region: Arc<str>,
     config: Arc<SdkConfig>,
     service: &'static Service,
     permit: OwnedSemaphorePermit,

@@ -4,6 +4,7 @@
 //! format renders from it and nothing else. Totals are never stored, always
 //! derived from the `ok` cells, so they cannot drift from what the cells say.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::collect::{Counts, Metric, Service};
@@ -36,10 +37,12 @@ pub struct Account {
     pub error: Option<String>,
 }
 
+/// One (account, region, service). Account and region names are shared by
+/// all the cells that have them (a 1,000-account scan has 120,000 cells).
 #[derive(Clone, Debug)]
 pub struct Cell {
-    pub account: String,
-    pub region: String,
+    pub account: Arc<str>,
+    pub region: Arc<str>,
     pub service: &'static Service,
     pub status: Status,
     pub error: Option<String>,

@@ -52,8 +52,8 @@ impl Exporter for Logrus {
         let time = rfc3339(report.generated_at);
         for cell in &report.cells {
             let mut base = Map::new();
-            base.insert("Account".into(), json!(cell.account));
-            base.insert("Region".into(), json!(cell.region));
+            base.insert("Account".into(), json!(&*cell.account));
+            base.insert("Region".into(), json!(&*cell.region));
             if cell.status != Status::Ok {
                 base.insert("Service".into(), json!(cell.service.name));
                 base.insert("Status".into(), json!(cell.status.as_str()));
@@ -90,7 +90,7 @@ impl Exporter for Logrus {
             if let Some(name) = report.account_name(account) {
                 fields.insert("AccountName".into(), json!(name));
             }
-            for (metric, value) in report.totals_where(|c| c.account == account) {
+            for (metric, value) in report.totals_where(|c| &*c.account == account) {
                 if let Some((name, _)) = field(metric) {
                     fields.insert(name.into(), json!(value));
                 }

@@ -33,10 +33,10 @@ impl Exporter for Table {
         let many = scanned.len() > 1;
 
         for id in &scanned {
-            let cells: Vec<&Cell> = report.cells.iter().filter(|c| c.account == *id).collect();
+            let cells: Vec<&Cell> = report.cells.iter().filter(|c| &*c.account == *id).collect();
             let mut rows = region_rows(&cells, &metrics);
             let hidden = count_regions(&cells) - rows.len();
-            let total = total_row(report, &metrics, "TOTAL", |c| c.account == *id);
+            let total = total_row(report, &metrics, "TOTAL", |c| &*c.account == *id);
             if many {
                 rows.push(Row { label: "total".into(), values: total.values });
             } else {
@@ -58,7 +58,7 @@ impl Exporter for Table {
                         Some(name) => format!("{id} {}", truncate(name, 20)),
                         None => id.to_string(),
                     };
-                    total_row(report, &metrics, &label, |c| c.account == *id)
+                    total_row(report, &metrics, &label, |c| &*c.account == *id)
                 })
                 .collect();
             rows.push(total_row(report, &metrics, "TOTAL", |_| true));
@@ -81,7 +81,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn count_regions(cells: &[&Cell]) -> usize {
-    let mut regions: Vec<&str> = cells.iter().map(|c| c.region.as_str()).collect();
+    let mut regions: Vec<&str> = cells.iter().map(|c| &*c.region).collect();
     regions.sort_unstable();
     regions.dedup();
     regions.len()
@@ -91,8 +91,8 @@ fn count_regions(cells: &[&Cell]) -> usize {
 fn region_rows(cells: &[&Cell], metrics: &[&Metric]) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::new();
     for cell in cells {
-        if rows.last().is_none_or(|r| r.label != cell.region) {
-            rows.push(Row { label: cell.region.clone(), values: vec![Value::Blank; metrics.len()] });
+        if rows.last().is_none_or(|r| r.label != *cell.region) {
+            rows.push(Row { label: cell.region.to_string(), values: vec![Value::Blank; metrics.len()] });
         }
         let row = rows.last_mut().expect("row just pushed");
         for (name, value) in cell.metrics() {
@@ -189,7 +189,7 @@ fn failures(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for status in Status::FAILURES {
         let mut groups: Vec<(&str, &str, &str, Vec<&str>)> = Vec::new();
         for c in report.failed_cells().filter(|c| c.status == status) {
-            match groups.iter_mut().find(|g| g.0 == c.account && g.1 == c.region) {
+            match groups.iter_mut().find(|g| g.0 == &*c.account && g.1 == &*c.region) {
                 Some(g) => g.3.push(c.service.name),
                 None => groups.push((&c.account, &c.region, c.error.as_deref().unwrap_or(""), vec![c.service.name])),
             }

@@ -270,7 +270,9 @@ fn bad_input_gets_one_line_and_exit_2() {
     let config = dir.join("config");
     std::fs::write(&config, "[profile alpha]\nregion = eu-west-1\n[default]\nregion = us-east-1\n").unwrap();
     let config = config.to_str().unwrap();
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    // (arguments, extra environment, what the one line must say)
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec!["--format", "xml"],
             vec![],

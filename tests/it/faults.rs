@@ -185,7 +185,7 @@ fn throttling_and_server_errors_are_retried_to_exact_counts() {
         s.0 ^= s.0 << 13;
         s.0 ^= s.0 >> 7;
         s.0 ^= s.0 << 17;
-        if s.0 % 10 == 0 {
+        if s.0.is_multiple_of(10) {
             s.1 += 1;
             return Action::Respond(aws_error(req, 500, "InternalError", "We encountered an internal error."));
         }
