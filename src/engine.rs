@@ -341,10 +341,11 @@ fn run_account(
     let id: Arc<str> = Arc::from(id);
     let regional: Vec<&'static Service> = plan.services.iter().copied().filter(|s| !s.global).collect();
     let global = plan.services.iter().copied().filter(|s| s.global);
-    // Every cell of the account, in the order they start: regional ones region
-    // by region, then the global ones. Announced first, then started.
+    // Every cell of the account, in the order they start: the services with the
+    // longest chains of round trips first, each region by region, the global
+    // ones last among equals. Announced first, then started.
     let global_region: Arc<str> = Arc::from(GLOBAL_REGION);
-    let cells: Vec<(Arc<str>, &'static Service)> = scan
+    let mut cells: Vec<(Arc<str>, &'static Service)> = scan
         .iter()
         .flat_map(|region| {
             let region: Arc<str> = Arc::from(region.as_str());
@@ -352,6 +353,7 @@ fn run_account(
         })
         .chain(global.map(|s| (global_region.clone(), s)))
         .collect();
+    cells.sort_by_key(|(_, s)| std::cmp::Reverse(s.round_trips));
     for region in &disabled {
         let name: Arc<str> = Arc::from(region.as_str());
         for service in &regional {

@@ -2,11 +2,10 @@
 //!
 //! Each account gets one [`SdkConfig`]: credentials are resolved once per account
 //! (one role session per account per run with `--org`), and every per-region
-//! client of that account is built from it, sharing its HTTP connection pool.
-//! Opt-in regions differ between accounts, so every account discovers its own.
-//!
-//! Every configuration shares one HTTP client ([`http_client`]): one connection
-//! pool and one TLS setup for the whole process.
+//! client of that account is built from it. Opt-in regions differ between
+//! accounts, so every account discovers its own. All configurations share one
+//! HTTP client ([`http_client`]): one connection pool and one TLS setup for the
+//! whole process.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -77,9 +76,9 @@ pub fn http_client() -> SharedHttpClient {
 /// The default client caches its connectors, but its
 /// `validate_base_client_config` builds a throwaway one (TLS configuration
 /// included: every system root certificate parsed again) each time a service
-/// client is built with it, i.e. once per cell. Profiled at 100 accounts, that
-/// was half of awsummary's CPU. This wrapper passes everything else through and
-/// skips that check: the connector is built once, on first use.
+/// client is built with it, i.e. once per cell: a fifth of awsummary's CPU at
+/// 100 accounts (bench/RESULTS.md). This wrapper passes everything else
+/// through and skips that check: the connector is built once, on first use.
 #[derive(Debug)]
 struct BuiltOnce(SharedHttpClient);
 

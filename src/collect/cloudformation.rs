@@ -9,6 +9,7 @@ pub const SERVICE: Service = Service {
     name: "cloudformation",
     metrics: &[Metric { name: "cloudformation_stacks", short: "CFN", help: "CloudFormation stacks not deleted" }],
     global: false,
+    round_trips: 1,
     collect: |target| boxed(collect(target)),
 };
 

@@ -27,6 +27,7 @@ pub const SERVICE: Service = Service {
         },
     ],
     global: false,
+    round_trips: 2,
     collect: |target| boxed(collect(target)),
 };
 

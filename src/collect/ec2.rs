@@ -16,6 +16,7 @@ pub const SERVICE: Service = Service {
         Metric { name: "nat_gateways", short: "NAT", help: "NAT gateways pending or available" },
     ],
     global: false,
+    round_trips: 1,
     collect: |target| boxed(collect(target)),
 };
 

@@ -13,6 +13,7 @@ pub const SERVICE: Service = Service {
         Metric { name: "elb_gateway", short: "GWLB", help: "Gateway Load Balancers" },
     ],
     global: false,
+    round_trips: 1,
     collect: |target| boxed(collect(target)),
 };
 

@@ -7,6 +7,7 @@ pub const SERVICE: Service = Service {
     name: "lambda",
     metrics: &[Metric { name: "lambda_functions", short: "LAMBDA", help: "Lambda functions" }],
     global: false,
+    round_trips: 1,
     collect: |target| boxed(collect(target)),
 };
 

@@ -81,6 +81,10 @@ pub struct Service {
     /// Global services are scanned once per account, in the account's home
     /// region, and reported under the region `global`.
     pub global: bool,
+    /// Dependent round trips a cell makes at the least (DynamoDB: list, then
+    /// describe). An account's cells start longest chain first, so that the
+    /// cells that end a scan are not also the last to begin.
+    pub round_trips: u8,
     pub collect: Collect,
 }
 

@@ -9,6 +9,7 @@ pub const SERVICE: Service = Service {
     name: "opensearch",
     metrics: &[Metric { name: "opensearch_domains", short: "OS", help: "OpenSearch Service domains" }],
     global: false,
+    round_trips: 1,
     collect: |target| boxed(collect(target)),
 };
 

@@ -12,6 +12,7 @@ pub const SERVICE: Service = Service {
         Metric { name: "rds_instances_sqlserver", short: "MSSQL", help: "RDS DB instances running SQL Server" },
     ],
     global: false,
+    round_trips: 1,
     collect: |target| boxed(collect(target)),
 };
 

@@ -7,6 +7,7 @@ pub const SERVICE: Service = Service {
     name: "s3",
     metrics: &[Metric { name: "s3_buckets", short: "S3", help: "S3 buckets" }],
     global: true,
+    round_trips: 1,
     collect: |target| boxed(collect(target)),
 };
 

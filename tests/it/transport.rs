@@ -1,4 +1,5 @@
-//! How awsummary uses the network: one connection pool for the whole process.
+//! How awsummary uses the network: the order cells start in, and one
+//! connection pool for the whole process.
 //!
 //! Every cell builds its own service client; were each to bring its own HTTP
 //! client (the SDK's default), every cell would open a new connection, which
@@ -9,15 +10,19 @@ use serde_json::json;
 use crate::harness::{bin, Moto, Run};
 use crate::proxy::Proxy;
 
-/// One cell at a time over a whole account (20 regions, 141 cells): every
-/// request after the first rides a connection that an earlier cell opened.
+/// One cell at a time over a whole account (20 regions, 141 cells).
+///
+/// The DynamoDB cells (two dependent round trips: list, then describe) start
+/// before all others, so that the longest chains do not also start last.
+///
+/// Every request after the first rides a connection that an earlier cell opened.
 /// At most 3 requests are ever in flight at once here (the 3 DescribeTable
 /// calls of eu-west-1; EC2 lists instances and NAT gateways side by side), so
 /// the pool needs 3 connections, plus at most one opened while a finished
 /// response's connection was on its way back to the pool; a client per cell
 /// would open at least one per cell, 141.
 #[test]
-fn connections_are_reused_across_cells() {
+fn cells_start_longest_chain_first_and_share_connections() {
     let moto = Moto::start();
     moto.seed(&json!({"regions": {"eu-west-1": {"ddb_provisioned": 2, "ddb_on_demand": 1, "ec2_running": 1}}}));
     let proxy = Proxy::start(moto.port);
@@ -31,7 +36,14 @@ fn connections_are_reused_across_cells() {
     assert_eq!(report["cells"].as_array().unwrap().len(), 141);
     assert_eq!(report["totals"]["dynamodb_tables"], 3);
     assert_eq!(report["totals"]["ec2_instances"], 1);
-    let requests = proxy.requests().len();
+    let ops: Vec<String> = proxy.requests().iter().map(|r| r.operation()).collect();
+    let discovery = ["GetCallerIdentity", "DescribeRegions"];
+    assert!(ops[..2].iter().all(|op| discovery.contains(&op.as_str())), "{:?}", &ops[..2]);
+    let dynamodb: Vec<&str> =
+        ops[2..].iter().map(String::as_str).take_while(|op| matches!(*op, "ListTables" | "DescribeTable")).collect();
+    assert_eq!(dynamodb.iter().filter(|op| **op == "ListTables").count(), 20, "{ops:?}");
+    assert_eq!(dynamodb.iter().filter(|op| **op == "DescribeTable").count(), 3, "{ops:?}");
+    let requests = ops.len();
     assert!(requests >= 141 + 20 + 3, "{requests} requests");
     let connections = proxy.connections();
     assert!(connections <= 4, "{connections} connections for {requests} requests");
