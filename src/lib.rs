@@ -11,6 +11,7 @@ pub mod collect;
 pub mod daemon;
 pub mod engine;
 pub mod exit_codes;
+pub mod limits;
 pub mod render;
 pub mod report;
 pub mod scope;

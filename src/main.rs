@@ -20,6 +20,7 @@ fn main() -> std::process::ExitCode {
     };
     // Before any thread exists: see `export_endpoint` for why.
     awsummary::export_endpoint(&args);
+    awsummary::limits::raise_open_files();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -8,7 +8,7 @@
 use serde_json::json;
 
 use crate::harness::{bin, Moto, Run};
-use crate::proxy::Proxy;
+use crate::proxy::{Action, Proxy};
 
 /// One cell at a time over a whole account (20 regions, 141 cells).
 ///
@@ -47,4 +47,52 @@ fn cells_start_longest_chain_first_and_share_connections() {
     assert!(requests >= 141 + 20 + 3, "{requests} requests");
     let connections = proxy.connections();
     assert!(connections <= 4, "{connections} connections for {requests} requests");
+}
+
+/// 40 tables described side by side need 40 sockets at once (each describe is
+/// held 300 ms by the proxy, as a far region would); started with a soft
+/// open-file limit of 32 (the hard limit untouched), awsummary raises it and
+/// counts them all, where it used to fail the cell with "Too many open files".
+/// One attempt per call, so that a retry after a lucky wait cannot hide it.
+#[cfg(unix)]
+#[test]
+fn a_low_open_file_limit_is_raised() {
+    use std::os::unix::process::CommandExt;
+
+    let moto = Moto::start();
+    moto.seed(&json!({"regions": {"eu-west-1": {"ddb_provisioned": 25, "ddb_on_demand": 15}}}));
+    let proxy = Proxy::start(moto.port);
+    proxy.set_rule(|req| {
+        if req.operation() == "DescribeTable" {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        Action::Forward
+    });
+    let mut cmd = bin();
+    cmd.args(["--endpoint-url", &proxy.url(), "--regions", "eu-west-1", "--services", "dynamodb"]).args([
+        "--max-attempts",
+        "1",
+        "--format",
+        "json",
+    ]);
+    // SAFETY: between fork and exec only getrlimit/setrlimit run, both async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 || limit.rlim_max < 256 {
+                return Err(std::io::Error::other("need a hard open-file limit of at least 256"));
+            }
+            limit.rlim_cur = 32;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let run: Run = cmd.output().expect("run awsummary").into();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["totals"]["dynamodb_tables"], 40, "{}", run.stdout);
+    assert_eq!(report["totals"]["dynamodb_tables_provisioned"], 25);
+    assert_eq!(report["totals"]["dynamodb_tables_on_demand"], 15);
 }
