@@ -1,5 +1,5 @@
-//! How awsummary uses the network: the order cells start in, and one
-//! connection pool for the whole process.
+//! How awsummary uses the network: the order cells start in, one connection
+//! pool for the whole process, and enough sockets for what is in flight.
 //!
 //! Every cell builds its own service client; were each to bring its own HTTP
 //! client (the SDK's default), every cell would open a new connection, which
