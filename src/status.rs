@@ -141,7 +141,16 @@ where
             SdkError::TimeoutError(_) => Failure::new(Status::Timeout, "request timed out"),
             SdkError::DispatchFailure(d) if d.is_timeout() => Failure::new(Status::Timeout, chain(&err)),
             SdkError::DispatchFailure(d) if d.is_io() => {
-                Failure::new(Status::Unavailable, format!("endpoint unreachable: {}", chain(&err)))
+                let why = chain(&err);
+                // EMFILE: a local limit, not the endpoint's fault.
+                if why.contains("os error 24") {
+                    Failure::new(
+                        Status::Error,
+                        format!("out of sockets: raise `ulimit -n` or lower --concurrency: {why}"),
+                    )
+                } else {
+                    Failure::new(Status::Unavailable, format!("endpoint unreachable: {why}"))
+                }
             }
             SdkError::ServiceError(s) => {
                 let meta = s.err();

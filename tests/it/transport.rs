@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use crate::harness::{bin, Moto, Run};
+use crate::harness::{bin, cell, Moto, Run, ACCOUNT};
 use crate::proxy::{Action, Proxy};
 
 /// One cell at a time over a whole account (20 regions, 141 cells).
@@ -54,9 +54,12 @@ fn cells_start_longest_chain_first_and_share_connections() {
 /// open-file limit of 32 (the hard limit untouched), awsummary raises it and
 /// counts them all, where it used to fail the cell with "Too many open files".
 /// One attempt per call, so that a retry after a lucky wait cannot hide it.
+/// Scans 40 DynamoDB tables of eu-west-1, described side by side, each held
+/// 300 ms by the proxy (as a far region would): 40 sockets at once. Started
+/// with the open-file limit set to `soft` (and `hard`, when given). One
+/// attempt per call, so that a retry after a lucky wait cannot hide a failure.
 #[cfg(unix)]
-#[test]
-fn a_low_open_file_limit_is_raised() {
+fn scan_forty_tables(soft: u64, hard: Option<u64>) -> Run {
     use std::os::unix::process::CommandExt;
 
     let moto = Moto::start();
@@ -77,22 +80,47 @@ fn a_low_open_file_limit_is_raised() {
     ]);
     // SAFETY: between fork and exec only getrlimit/setrlimit run, both async-signal-safe.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
             if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 || limit.rlim_max < 256 {
                 return Err(std::io::Error::other("need a hard open-file limit of at least 256"));
             }
-            limit.rlim_cur = 32;
+            limit.rlim_cur = soft as libc::rlim_t;
+            if let Some(hard) = hard {
+                limit.rlim_max = hard as libc::rlim_t;
+            }
             if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
         });
     }
-    let run: Run = cmd.output().expect("run awsummary").into();
+    cmd.output().expect("run awsummary").into()
+}
+
+/// A soft limit of 32 under a roomy hard limit: awsummary raises it and counts
+/// every table, where it used to fail the cell with "Too many open files".
+#[cfg(unix)]
+#[test]
+fn a_low_open_file_limit_is_raised() {
+    let run = scan_forty_tables(32, None);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["totals"]["dynamodb_tables"], 40, "{}", run.stdout);
     assert_eq!(report["totals"]["dynamodb_tables_provisioned"], 25);
     assert_eq!(report["totals"]["dynamodb_tables_on_demand"], 15);
+}
+
+/// With the hard limit at 32 too there is nothing to raise: the cell fails as
+/// an `error` that says it ran out of sockets, not as an unreachable endpoint.
+#[cfg(unix)]
+#[test]
+fn running_out_of_sockets_says_so() {
+    let run = scan_forty_tables(32, Some(32));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let cell = cell(&report, ACCOUNT, "eu-west-1", "dynamodb");
+    assert_eq!(cell["status"], "error", "{cell}");
+    let error = cell["error"].as_str().unwrap();
+    assert!(error.starts_with("out of sockets: raise `ulimit -n` or lower --concurrency: "), "{error}");
 }
