@@ -179,10 +179,11 @@ fn assemble(plan: &Plan, gathered: Gathered, generated_at: SystemTime, started: 
             order(b.service),
         ))
     });
-    let mut regions: Vec<String> =
-        cells.iter().filter(|c| &*c.region != GLOBAL_REGION).map(|c| c.region.to_string()).collect();
-    regions.sort();
-    regions.dedup();
+    // Deduplicated before copying: 120,000 cells name a few dozen regions.
+    let mut names: Vec<&str> = cells.iter().map(|c| &*c.region).filter(|r| *r != GLOBAL_REGION).collect();
+    names.sort_unstable();
+    names.dedup();
+    let regions: Vec<String> = names.into_iter().map(str::to_string).collect();
     Ok(Report {
         generated_at,
         duration: started.elapsed(),
